@@ -1,0 +1,114 @@
+-- One row per cluster and year in which any member city has a figure. Totals are whole-city figures
+-- summed over the plan's members; they are null unless every member reported (the *_reported columns
+-- sum whatever was reported).
+with members as (
+    select cluster_id, city_code from {{ ref('cluster_members') }}
+),
+
+clusters as (
+    select cluster_id, member_count, partial_member_count from {{ ref('dim_cluster') }}
+),
+
+city_year as (
+    select
+        members.cluster_id,
+        facts.city_code,
+        facts.year,
+        max(facts.value) filter (where facts.indicator = 'gdp') as gdp_yuan,
+        max(facts.value) filter (where facts.indicator = 'population_year_end') as population_year_end,
+        max(facts.value) filter (where facts.indicator = 'population_census') as population_census
+    from {{ ref('fct_city_year') }} as facts
+    inner join members on facts.city_code = members.city_code
+    group by all
+),
+
+city_year_population as (
+    select
+        *,
+        -- the year-end resident population, or in a census year without one, the census count
+        coalesce(population_year_end, population_census) as population_persons
+    from city_year
+),
+
+aggregated as (
+    select
+        cluster_id,
+        year,
+        count(gdp_yuan) as gdp_cities_reported,
+        sum(gdp_yuan) as gdp_reported_yuan,
+        max(gdp_yuan) as largest_city_gdp_yuan,
+        arg_max(city_code, gdp_yuan) as largest_city_code,
+        count(population_persons) as population_cities_reported,
+        sum(population_persons) as population_reported_persons,
+        case
+            when count(population_year_end) = count(population_persons) then 'year_end'
+            when count(population_year_end) = 0 then 'census'
+            else 'mixed'
+        end as population_basis,
+        count(*) filter (where gdp_yuan >= 1e12) as trillion_yuan_gdp_cities,
+        count(*) filter (where population_persons >= 1e7) as ten_million_population_cities,
+        list(gdp_yuan) filter (where gdp_yuan is not null) as member_gdps
+    from city_year_population
+    group by cluster_id, year
+),
+
+national as (
+    select year, value as national_gdp_yuan
+    from {{ ref('fct_province_year') }}
+    where region_level = 'nation' and indicator = 'gdp'
+),
+
+complete as (
+    select
+        aggregated.*,
+        clusters.member_count,
+        clusters.partial_member_count,
+        case when gdp_cities_reported = member_count then gdp_reported_yuan end as gdp_yuan,
+        case
+            when population_cities_reported = member_count then population_reported_persons
+        end as population_persons,
+        national.national_gdp_yuan
+    from aggregated
+    inner join clusters on aggregated.cluster_id = clusters.cluster_id
+    left join national on aggregated.year = national.year
+),
+
+measured as (
+    select
+        *,
+        gdp_yuan / population_persons as gdp_per_capita_yuan,
+        gdp_yuan / national_gdp_yuan as share_of_national_gdp,
+        case when gdp_yuan is not null then largest_city_gdp_yuan / gdp_yuan end as largest_city_gdp_share,
+        case
+            when gdp_yuan is not null
+                then list_sum(list_transform(member_gdps, lambda g: (g / gdp_yuan) ^ 2))
+        end as gdp_hhi,
+        lag(gdp_yuan) over (partition by cluster_id order by year) as previous_gdp_yuan,
+        lag(year) over (partition by cluster_id order by year) as previous_year
+    from complete
+)
+
+select
+    cluster_id,
+    year,
+    member_count,
+    partial_member_count,
+    gdp_cities_reported,
+    population_cities_reported,
+    gdp_yuan,
+    gdp_reported_yuan,
+    population_persons,
+    population_reported_persons,
+    population_basis,
+    gdp_per_capita_yuan,
+    national_gdp_yuan,
+    share_of_national_gdp,
+    case
+        when previous_year = year - 1 then 100 * (gdp_yuan / previous_gdp_yuan - 1)
+    end as gdp_growth_nominal_pct,
+    trillion_yuan_gdp_cities,
+    ten_million_population_cities,
+    case when gdp_yuan is not null then largest_city_code end as largest_city_code,
+    largest_city_gdp_share,
+    gdp_hhi
+from measured

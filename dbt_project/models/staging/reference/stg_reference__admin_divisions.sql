@@ -1,0 +1,18 @@
+with source as (
+    select * from {{ source('raw', 'admin_divisions') }}
+),
+
+renamed as (
+    select
+        level as division_level,
+        code as division_code,
+        name as division_name_zh,
+        province_code,
+        province_name as province_name_zh,
+        city_code,
+        city_name as city_name_zh,
+        source_file
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,74 @@
+"""Settings: the one place that reads the environment.
+
+Every path the warehouse uses is derived here from two variables:
+
+- ``WAREHOUSE_RAW_ROOTS``: raw roots separated by ``:`` (default ``raw``). Each root may hold
+  ``documents/``, ``statistics/`` and ``reference/``.
+- ``WAREHOUSE_DIR``: where the private build database, the published ``serving.duckdb`` and the
+  ``parquet/`` exports live (default ``warehouse``).
+
+Relative paths are resolved against the project root (the folder holding ``dagster.yaml``), so the
+same settings mean the same files whether a run starts from the CLI, the UI or a test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+RAW_ROOTS_VAR = "WAREHOUSE_RAW_ROOTS"
+WAREHOUSE_DIR_VAR = "WAREHOUSE_DIR"
+DBT_TARGET_VAR = "WAREHOUSE_TARGET"
+# dbt reads the build database path from this variable (dbt_project/profiles.yml); only the
+# transform step sets it, from Settings.dbt_env().
+BUILD_DB_VAR = "WAREHOUSE_BUILD_DB"
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_roots: tuple[Path, ...]
+    warehouse_dir: Path
+    dbt_target: str = "duckdb"
+
+    @property
+    def build_db_path(self) -> Path:
+        """Private database every refresh writes to; never read by analysts."""
+        return self.warehouse_dir / "build.duckdb"
+
+    @property
+    def serving_path(self) -> Path:
+        """Published, read-only copy of the last refresh whose blocking checks all passed."""
+        return self.warehouse_dir / "serving.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.warehouse_dir / "parquet"
+
+    def raw_dirs(self, kind: str) -> tuple[Path, ...]:
+        """The existing ``<root>/<kind>`` folders, in root order."""
+        return tuple(root / kind for root in self.raw_roots if (root / kind).is_dir())
+
+    def dbt_env(self) -> dict[str, str]:
+        return {BUILD_DB_VAR: str(self.build_db_path)}
+
+
+def _resolve(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    roots = tuple(_resolve(p) for p in env.get(RAW_ROOTS_VAR, "raw").split(":") if p.strip())
+    if not roots:
+        raise ValueError(f"{RAW_ROOTS_VAR} names no raw root")
+    return Settings(
+        raw_roots=roots,
+        warehouse_dir=_resolve(env.get(WAREHOUSE_DIR_VAR, "warehouse")),
+        dbt_target=env.get(DBT_TARGET_VAR, "duckdb"),
+    )

@@ -1,0 +1,98 @@
+"""Reference tables we receive (administrative codes, prefecture name history) into ``raw.*``.
+
+A raw root may or may not carry them; when none does, the tables are created empty so the dbt
+sources exist and the city dimension falls back to the cluster-membership seed.
+"""
+
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.defs.resources import Warehouse
+from orchestration.lib.textio import RawFile, decode
+from orchestration.lib.warehouse import replace_table
+
+
+@dataclass(frozen=True)
+class ReferenceTable:
+    name: str
+    file_name: str
+    columns: tuple[str, ...]
+    description: str
+
+    @property
+    def ddl(self) -> str:
+        provenance = "source_file varchar not null, file_sha256 varchar not null, source_row integer not null"
+        return ", ".join(f"{c} varchar" for c in self.columns) + ", " + provenance
+
+
+REFERENCE_TABLES = (
+    ReferenceTable(
+        "admin_divisions",
+        "admin_divisions.csv",
+        ("level", "code", "name", "province_code", "province_name", "city_code", "city_name"),
+        "One row per administrative division (province, city, county level) with its 6-digit code.",
+    ),
+    ReferenceTable(
+        "prefecture_crosswalk",
+        "prefecture_crosswalk.csv",
+        ("legacy_entity_id", "canonical_name_zh", "province_name_zh", "status_at_2026_year_end",
+         "name_at_2026_year_end", "name_history_year_end"),
+        "One row per prefecture-level entity since 1987 with its year-end name history.",
+    ),
+)
+
+
+class ReferenceFileError(ValueError):
+    pass
+
+
+def read_reference(table: ReferenceTable, folders: tuple[Path, ...]) -> pd.DataFrame:
+    """Rows of every ``<root>/reference/<file_name>``; the same content in two roots is read once."""
+    frames, seen = [], set()
+    for folder in folders:
+        path = folder / table.file_name
+        if not path.is_file():
+            continue
+        raw = RawFile.read(path)
+        if raw.sha256 in seen:
+            continue
+        seen.add(raw.sha256)
+        text, _ = decode(raw.data)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = set(table.columns) - set(reader.fieldnames or ())
+        if missing:
+            raise ReferenceFileError(f"{path}: missing columns {sorted(missing)}")
+        rows = [
+            {**{c: (row[c] or "").strip() or None for c in table.columns}, "source_row": number}
+            for number, row in enumerate(reader, start=2)
+        ]
+        frames.append(pd.DataFrame(rows).assign(source_file=str(path), file_sha256=raw.sha256))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["raw", t.name], description=t.description, kinds={"python", "duckdb"})
+        for t in REFERENCE_TABLES
+    ],
+    group_name="raw",
+    pool="warehouse_writer",
+)
+def reference(warehouse: Warehouse):
+    """Read the reference tables of every raw root into the build database."""
+    folders = warehouse.settings.raw_dirs("reference")
+    loaded_at = datetime.now(UTC).isoformat()
+    with warehouse.connect() as conn:
+        for table in REFERENCE_TABLES:
+            rows = replace_table(conn, f"raw.{table.name}", table.ddl, read_reference(table, folders))
+            yield dg.MaterializeResult(
+                asset_key=["raw", table.name],
+                metadata={"dagster/row_count": rows, "loaded_at": loaded_at},
+            )

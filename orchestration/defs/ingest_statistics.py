@@ -1,0 +1,125 @@
+"""Statistics: every table under ``<raw root>/statistics/`` into ``raw.statistics_*``."""
+
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.defs.resources import Warehouse
+from orchestration.lib.statistics import parse_statistics_file
+from orchestration.lib.textio import RawFile
+from orchestration.lib.warehouse import replace_table
+
+OBSERVATION_COLUMNS = """
+    source_file varchar not null, file_sha256 varchar not null, source_row integer not null,
+    raw_root_rank integer not null, loaded_at timestamptz not null,
+    region_code varchar, region_name varchar, province_name varchar,
+    year integer not null, indicator varchar not null, value double not null, unit varchar not null,
+    original_value varchar not null, original_unit varchar not null, publication varchar not null,
+    verification varchar, verification_note varchar
+"""
+QUARANTINE_COLUMNS = """
+    source_file varchar not null, file_sha256 varchar, source_row integer, column_name varchar,
+    raw_value varchar, reason varchar not null, loaded_at timestamptz not null
+"""
+FILE_COLUMNS = """
+    source_file varchar not null, file_sha256 varchar not null, size_bytes bigint not null,
+    raw_root_rank integer not null, encoding varchar, layout varchar, observations integer not null,
+    quarantined integer not null, empty_cells integer not null, ignored_columns varchar,
+    error varchar, loaded_at timestamptz not null
+"""
+# Notes and licences may sit beside the tables; everything else is parsed or quarantined.
+NOT_TABLES = {".md", ".txt"}
+
+
+def statistics_files(roots: tuple[Path, ...]) -> list[tuple[int, Path]]:
+    """(raw root rank, path) of every candidate table, in a stable order."""
+    return [
+        (rank, path)
+        for rank, folder in enumerate(roots)
+        if folder.is_dir()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith(".") and path.suffix.lower() not in NOT_TABLES
+    ]
+
+
+def read_statistics(roots: tuple[Path, ...], loaded_at: datetime) -> dict[str, pd.DataFrame]:
+    """Parse every table; return the frames of ``raw.statistics_observations``, ``_quarantine``, ``_files``."""
+    observations, quarantine, files = [], [], []
+    for rank, path in statistics_files(roots):
+        raw = RawFile.read(path)
+        parsed = parse_statistics_file(raw)
+        provenance = {"source_file": str(path), "file_sha256": raw.sha256, "loaded_at": loaded_at}
+        for row in parsed.observations:
+            row["publication"] = row["publication"] or path.name
+            observations.append({**row, **provenance, "raw_root_rank": rank})
+        quarantine.extend({**row, **provenance} for row in parsed.quarantine)
+        files.append(
+            {
+                **provenance,
+                "size_bytes": len(raw.data),
+                "raw_root_rank": rank,
+                "encoding": parsed.encoding,
+                "layout": parsed.layout,
+                "observations": len(parsed.observations),
+                "quarantined": len(parsed.quarantine),
+                "empty_cells": parsed.empty_cells,
+                "ignored_columns": ", ".join(parsed.ignored_columns) or None,
+                "error": parsed.error,
+            }
+        )
+    return {
+        "observations": pd.DataFrame(observations),
+        "quarantine": pd.DataFrame(quarantine),
+        "files": pd.DataFrame(files),
+    }
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["raw", "statistics_observations"],
+            description="One row per figure read from a statistics table, in base units, with provenance.",
+            kinds={"python", "duckdb"},
+        ),
+        dg.AssetSpec(
+            ["raw", "statistics_quarantine"],
+            description="One row per rejected row, cell or file of a statistics table, with the reason.",
+            kinds={"python", "duckdb"},
+        ),
+        dg.AssetSpec(
+            ["raw", "statistics_files"],
+            description="One row per statistics file read: hash, encoding, layout and counts.",
+            kinds={"python", "duckdb"},
+        ),
+    ],
+    group_name="raw",
+    pool="warehouse_writer",
+)
+def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Read every statistics table of every raw root into the build database."""
+    settings = warehouse.settings
+    frames = read_statistics(settings.raw_dirs("statistics"), datetime.now(UTC))
+    with warehouse.connect() as conn:
+        counts = {
+            "observations": replace_table(conn, "raw.statistics_observations", OBSERVATION_COLUMNS,
+                                          frames["observations"]),
+            "quarantine": replace_table(conn, "raw.statistics_quarantine", QUARANTINE_COLUMNS,
+                                        frames["quarantine"]),
+            "files": replace_table(conn, "raw.statistics_files", FILE_COLUMNS, frames["files"]),
+        }
+    if counts["quarantine"]:
+        context.log.warning(
+            f"{counts['quarantine']} statistics rows quarantined:\n"
+            + frames["quarantine"][["source_file", "source_row", "reason"]].head(10).to_string(index=False)
+        )
+    for name, frame in frames.items():
+        yield dg.MaterializeResult(
+            asset_key=["raw", f"statistics_{name}"],
+            metadata={
+                "dagster/row_count": counts[name],
+                "preview": dg.MetadataValue.md(frame.head(10).to_markdown(index=False) if len(frame) else "empty"),
+            },
+        )

@@ -1,0 +1,54 @@
+"""Resources, built once from Settings; tests build their own with ``build_resources``."""
+
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+
+from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The warehouse's files: raw roots to read, and the private build database to write."""
+
+    raw_roots: list[str]
+    warehouse_dir: str
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(raw_roots=tuple(Path(p) for p in self.raw_roots), warehouse_dir=Path(self.warehouse_dir))
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Connection to the build database, closed on exit so dbt (another process) can open it."""
+        path = self.settings.build_db_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = duckdb.connect(str(path), read_only=read_only)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "warehouse": Warehouse(
+            raw_roots=[str(p) for p in settings.raw_roots], warehouse_dir=str(settings.warehouse_dir)
+        ),
+        # dbt from this interpreter's environment, whatever PATH the run was started with
+        "dbt": DbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR),
+            target=settings.dbt_target,
+            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        ),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources=build_resources(load_settings()))
