@@ -1,0 +1,57 @@
+# Two commands do everything: `make run` and `make test`. Both install into .venv/ first if needed.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+
+export DAGSTER_HOME := $(CURDIR)/.dagster
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f) \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml
+MANIFEST := dbt_project/target/manifest.json
+
+.PHONY: install prepare run test ui lint clean
+
+## install: the locked environment in .venv/ (uv from PyPI, then `uv sync --frozen`)
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || { $(BIN)/python -m ensurepip --upgrade >/dev/null && \
+		$(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(BIN)/uv sync --frozen --python $(BIN)/python
+	touch $@
+
+## prepare: Dagster home and the dbt manifest, which must exist before the definitions load
+prepare: install $(DAGSTER_HOME)/dagster.yaml $(MANIFEST)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	$(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	touch $@
+
+## run: one full refresh on raw/ (or $$WAREHOUSE_RAW_ROOTS), then where the warehouse is and how to query it
+run: prepare
+	$(BIN)/warehouse refresh
+
+## test: the whole suite (pytest exits 5 when it collected nothing: that is a failure here)
+test: prepare
+	$(BIN)/pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+## ui: the Dagster UI and daemon (schedule, sensors, run queue) on http://127.0.0.1:3000
+ui: prepare
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+lint: install
+	$(BIN)/ruff check orchestration tests benchmarks
+	$(BIN)/ruff format --check orchestration tests benchmarks
+
+clean:
+	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache
