@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_cluster_year'}}}) }}
 -- A cluster's reported totals equal the sum of its members' figures in fct_city_year.
 with members as (
     select cluster_id, city_code from {{ ref('cluster_members') }}

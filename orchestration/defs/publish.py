@@ -23,7 +23,7 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -
     if stale:
         context.log.warning(f"removed temporary files of an interrupted publish: {[p.name for p in stale]}")
     publication = publish_marts(
-        settings.build_db_path, settings.serving_path, settings.parquet_dir, refresh_id=context.run_id
+        settings.build_db_path, settings.serving_path, settings.parquet_dir, refresh_id=context.run.run_id
     )
     return dg.MaterializeResult(
         metadata={

@@ -7,6 +7,7 @@ model is built, so a bad table stops the refresh at the door and names the file,
 
 import dagster as dg
 import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column
 
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.expectations import run_suite
@@ -19,12 +20,13 @@ STATISTICS_SUITE = [
         for c in ("source_file", "source_row", "year", "indicator", "value", "unit")
     ),
     gxe.ExpectColumnValuesToBeBetween(
-        column="value", min_value=0, row_condition='indicator in ["gdp", "population_year_end", "population_census"]',
-        condition_parser="pandas", description="no negative GDP or population",
+        column="value", min_value=0,
+        row_condition=Column("indicator").is_in(["gdp", "population_year_end", "population_census"]),
+        description="no negative GDP or population",
     ),
     gxe.ExpectColumnValuesToBeBetween(
-        column="value", min_value=-50, max_value=50, row_condition='indicator == "gdp_growth_real"',
-        condition_parser="pandas", description="real growth between -50% and +50%",
+        column="value", min_value=-50, max_value=50, row_condition=Column("indicator") == "gdp_growth_real",
+        description="real growth between -50% and +50%",
     ),
     gxe.ExpectColumnValuesToBeBetween(
         column="year", min_value=1949, max_value=2100, description="year between 1949 and 2100"

@@ -10,6 +10,7 @@ warehouse_refresh_job = dg.define_asset_job(
 )
 
 warehouse_refresh_schedule = dg.ScheduleDefinition(
+    name="warehouse_refresh_schedule",
     job=warehouse_refresh_job,
     cron_schedule="0 2 * * *",  # daily at 02:00 Beijing time, after the overnight file drops
     execution_timezone="Asia/Shanghai",

@@ -1,0 +1,104 @@
+"""Shared fixtures: raw roots, in-process refreshes into tmp_path, and serving-file helpers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.config import PROJECT_ROOT, Settings, load_settings
+from orchestration.defs.resources import build_resources
+
+REPO_RAW = PROJECT_ROOT / "raw"
+SHARED_RAW = (PROJECT_ROOT.parent / "shared" / "raw").resolve()
+OBSERVATION_HEADER = "admin_code,region_name,province_name,year,indicator,value,unit,source"
+
+
+@cache
+def warehouse_definitions() -> dg.Definitions:
+    from orchestration.definitions import defs
+
+    return defs()
+
+
+@dataclass
+class Refresh:
+    settings: Settings
+    result: dg.ExecuteInProcessResult
+
+    @property
+    def materialized(self) -> set[str]:
+        return {
+            e.asset_key.to_user_string()
+            for e in self.result.all_events
+            if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+        }
+
+    def failed_checks(self) -> dict[str, dg.AssetCheckEvaluation]:
+        return {
+            e.event_specific_data.check_name: e.event_specific_data
+            for e in self.result.all_events
+            if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and not e.event_specific_data.passed
+        }
+
+    def serving(self, sql: str, params: list | None = None) -> list[tuple]:
+        conn = duckdb.connect(str(self.settings.serving_path), read_only=True)
+        try:
+            return conn.execute(sql, params or []).fetchall()
+        finally:
+            conn.close()
+
+
+def run_refresh(warehouse_dir: Path, *roots: Path) -> Refresh:
+    settings = load_settings(
+        {"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_RAW_ROOTS": ":".join(str(r) for r in roots)}
+    )
+    defs = warehouse_definitions()
+    result = dg.materialize(
+        [*defs.assets, *(defs.asset_checks or [])],
+        resources=build_resources(settings),
+        raise_on_error=False,
+    )
+    return Refresh(settings=settings, result=result)
+
+
+@pytest.fixture(scope="session")
+def shared_raw() -> Path:
+    if not (SHARED_RAW / "statistics").is_dir():
+        pytest.fail(f"{SHARED_RAW} is missing: the suite needs ../shared/raw beside the repo")
+    return SHARED_RAW
+
+
+@pytest.fixture
+def make_root(tmp_path: Path) -> Callable[..., Path]:
+    """Create a raw root under tmp_path holding the given statistics files (name -> str or bytes)."""
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str | bytes], encoding: str = "utf-8") -> Path:
+        root = tmp_path / f"root{next(counter)}"
+        folder = root / "statistics"
+        folder.mkdir(parents=True)
+        for name, content in files.items():
+            data = content if isinstance(content, bytes) else content.encode(encoding)
+            (folder / name).write_bytes(data)
+        return root
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def published_default(tmp_path_factory) -> Refresh:
+    """One full refresh of the repo's raw/ (shared by read-only tests)."""
+    refresh = run_refresh(tmp_path_factory.mktemp("default_warehouse"), REPO_RAW)
+    assert refresh.result.success
+    return refresh
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

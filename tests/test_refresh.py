@@ -1,0 +1,117 @@
+"""Full refreshes in-process: marts, exact figures, the gate, quarantine and the publish."""
+
+import shutil
+
+import pytest
+
+from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256
+
+MART_TABLES = ["dim_city", "dim_cluster", "fct_city_year", "fct_province_year", "mart_cluster_year",
+               "mart_statistics_quarantine"]
+
+
+def member_counts(refresh) -> dict[str, int]:
+    return dict(refresh.serving("select cluster_id, count(*) from marts.dim_city where is_cluster_member group by 1"))
+
+
+def test_default_refresh_publishes_every_mart_with_exact_figures(published_default):
+    refresh = published_default
+    assert member_counts(refresh) == {"yrd": 26, "myr": 31, "cy": 16}
+    assert refresh.serving("select cluster_id, member_count from marts.dim_cluster order by 1") == [
+        ("cy", 16), ("myr", 31), ("yrd", 26)
+    ]
+    # 上海市2017年统计公报: 30133.86 亿元, bundled in raw/statistics
+    assert refresh.serving(
+        "select value, unit, original_value, original_unit from marts.fct_city_year "
+        "where city_code = '310000' and year = 2017 and indicator = 'gdp'"
+    ) == [(3013386000000.0, "yuan", "30133.86", "亿元")]
+    tables = {t for (t,) in refresh.serving("select table_name from information_schema.tables where table_schema = 'marts'")}
+    assert tables == set(MART_TABLES)
+    settings = refresh.settings
+    assert not settings.serving_path.with_name("serving.duckdb.wal").exists()
+    assert not list(settings.warehouse_dir.glob(".*.tmp*"))
+    for table in MART_TABLES:
+        parquet = settings.parquet_dir / f"{table}.parquet"
+        assert refresh.serving(f"select count(*) from '{parquet}'") == refresh.serving(f"select count(*) from marts.{table}")
+    assert "serving/warehouse" in refresh.materialized
+
+
+def test_refresh_with_shared_raw_adds_census_and_every_city(tmp_path, shared_raw):
+    refresh = run_refresh(tmp_path, REPO_RAW, shared_raw)
+    assert refresh.result.success
+    assert member_counts(refresh) == {"yrd": 26, "myr": 31, "cy": 16}
+    assert refresh.serving("select count(*) from marts.dim_city") == [(369,)]
+    # the census keys 上海 as 310100; SOURCES.md: 上海市 popu_2020 = 24870895
+    assert refresh.serving(
+        "select value, source_file like '%census_city_2010_2020.csv' from marts.fct_city_year "
+        "where city_code = '310000' and year = 2020 and indicator = 'population_census'"
+    ) == [(24870895.0, True)]
+    assert refresh.serving("select name_variants like '%襄樊市%' from marts.dim_city where city_code = '420600'") == [(True,)]
+    # every census unit of a cluster is found: the whole cluster has a 2020 census population
+    assert refresh.serving(
+        "select cluster_id, population_cities_reported from marts.mart_cluster_year where year = 2020 order by 1"
+    ) == [("cy", 16), ("myr", 31), ("yrd", 26)]
+
+
+def test_the_same_figure_in_wan_yuan_and_yi_yuan_agrees(tmp_path, make_root):
+    yi = make_root({"gdp_yi.csv": f"{OBSERVATION_HEADER}\n310000,上海市,上海市,2017,gdp,30133.86,亿元,公报\n"})
+    wan = make_root(
+        {"gdp_wan.csv": "城市,省份,指标,单位,2017年\n上海,上海市,地区生产总值,万元,301338600\n"}, encoding="gbk"
+    )
+    refresh = run_refresh(tmp_path / "wh", yi, wan)
+    assert refresh.result.success
+    rows = refresh.serving(
+        "select value, source_count, source_value_spread, source_file from marts.fct_city_year "
+        "where city_code = '310000' and year = 2017 and indicator = 'gdp'"
+    )
+    assert rows == [(3013386000000.0, 2, 0.0, str(yi / "statistics" / "gdp_yi.csv"))]
+
+
+@pytest.mark.parametrize(
+    ("bad_rows", "rule"),
+    [
+        ("320100,南京市,江苏省,2016,gdp,-10503.02,亿元,公报\n", "no negative GDP or population"),
+        ("320100,南京市,江苏省,2016,gdp,10503.02,亿元,公报\n320100,南京市,江苏省,2016,gdp,10503.02,亿元,公报\n",
+         "no region, year and indicator given twice in one file"),
+    ],
+    ids=["negative_gdp", "city_year_twice"],
+)
+def test_a_bad_table_fails_the_gate_and_keeps_the_last_good_warehouse(tmp_path, make_root, published_default,
+                                                                      bad_rows, rule):
+    warehouse_dir = tmp_path / "wh"
+    shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir)
+    serving = warehouse_dir / "serving.duckdb"
+    before = sha256(serving), {p.name: sha256(p) for p in (warehouse_dir / "parquet").iterdir()}
+
+    bad = make_root({"bad.csv": f"{OBSERVATION_HEADER}\n{bad_rows}"})
+    refresh = run_refresh(warehouse_dir, REPO_RAW, bad)
+
+    assert not refresh.result.success
+    check = refresh.failed_checks()["statistics_observations_expectations"]
+    assert rule in check.description and "bad.csv" in str(check.metadata["failed_expectations"].value)
+    assert not {k for k in refresh.materialized if k.startswith(("staging/", "intermediate/", "marts/", "serving/"))}
+    assert (sha256(serving), {p.name: sha256(p) for p in (warehouse_dir / "parquet").iterdir()}) == before
+
+
+def test_bad_files_are_quarantined_and_good_files_still_publish(tmp_path, make_root):
+    root = make_root(
+        {
+            "good.csv": f"{OBSERVATION_HEADER}\n330100,杭州市,浙江省,2016,gdp,11050.49,亿元,公报\n",
+            "undecodable.csv": b"admin_code,year\n\xff\xfe\xfa\x80\x81\n",
+            "ragged.csv": f"{OBSERVATION_HEADER}\n330200,宁波市,浙江省,2016,gdp,8686.49,亿元,公报,oops\n",
+            "unit.csv": f"{OBSERVATION_HEADER}\n330400,嘉兴市,浙江省,2016,gdp,3760,亿美元,公报\n",
+            "place.csv": f"{OBSERVATION_HEADER}\n,不存在市,浙江省,2016,gdp,1,亿元,公报\n",
+        }
+    )
+    refresh = run_refresh(tmp_path / "wh", root)
+    assert refresh.result.success
+    assert refresh.serving("select city_code, value from marts.fct_city_year") == [("330100", 1105049000000.0)]
+    held = {
+        (path.rsplit("/", 1)[1], row): reason
+        for path, row, reason in refresh.serving("select source_file, source_row, reason from marts.mart_statistics_quarantine")
+    }
+    assert held[("undecodable.csv", None)].startswith("undecodable bytes")
+    assert held[("ragged.csv", 2)] == "row has 9 fields, header has 8"
+    assert held[("unit.csv", 2)].startswith("unknown unit '亿美元'")
+    assert held[("place.csv", 2)] == "region name not in the city dimension: 不存在市"
+    assert len(held) == 4

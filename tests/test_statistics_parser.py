@@ -1,0 +1,143 @@
+"""The table parser: layouts, encodings, units, and every way a file can be bad."""
+
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from orchestration.lib.statistics import parse_statistics_file
+from orchestration.lib.textio import RawFile
+from orchestration.lib.units import ValueProblem, to_base_unit
+
+
+def parse(name: str, content: str | bytes, encoding: str = "utf-8"):
+    data = content if isinstance(content, bytes) else content.encode(encoding)
+    return parse_statistics_file(RawFile(Path(name), data))
+
+
+def figures(parsed) -> dict[tuple, float]:
+    return {(o["region_code"] or o["region_name"], o["year"], o["indicator"]): o["value"] for o in parsed.observations}
+
+
+def test_long_table_with_english_headers_converts_to_base_units_exactly():
+    parsed = parse(
+        "long.csv",
+        "admin_code,region_name,year,indicator,value,unit,source\n"
+        "310000,上海市,2017,gdp,30133.86,亿元,上海市2017年国民经济和社会发展统计公报\n"
+        "310000,上海市,2017,population_year_end,2418.33,万人,same\n"
+        "310000,上海市,2017,gdp_growth_real,6.9,%,same\n",
+    )
+    assert parsed.layout == "long" and not parsed.quarantine
+    assert figures(parsed) == {
+        ("310000", 2017, "gdp"): 3013386000000.0,
+        ("310000", 2017, "population_year_end"): 24183300.0,
+        ("310000", 2017, "gdp_growth_real"): 6.9,
+    }
+    first = parsed.observations[0]
+    assert (first["original_value"], first["original_unit"], first["unit"]) == ("30133.86", "亿元", "yuan")
+    assert first["publication"] == "上海市2017年国民经济和社会发展统计公报"
+    assert first["source_row"] == 2
+
+
+@pytest.mark.parametrize(
+    ("encoding", "detected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("utf-16", "utf-16")]
+)
+def test_wide_year_columns_with_chinese_headers_in_any_encoding(encoding, detected):
+    parsed = parse(
+        "wide.csv",
+        "城市,省份,指标,单位,2016年,2017年\n南京市,江苏省,地区生产总值,万元,105030200,\n",
+        encoding=encoding,
+    )
+    assert parsed.layout == "wide_years"
+    assert parsed.encoding == detected  # GB18030 is the superset GBK files are read with
+    assert figures(parsed) == {("南京市", 2016, "gdp"): 1050302000000.0}
+    assert parsed.empty_cells == 1
+
+
+def test_indicator_columns_carry_their_unit_in_the_header():
+    parsed = parse("cols.csv", "代码,年份,GDP（万亿元）,常住人口(人)\n310000,2020,3.870058,24870895\n")
+    assert parsed.layout == "wide_indicators"
+    assert figures(parsed) == {("310000", 2020, "gdp"): 3870058000000.0, ("310000", 2020, "population_year_end"): 24870895.0}
+
+
+def test_census_style_columns_become_census_population_and_other_columns_are_listed():
+    parsed = parse(
+        "census.csv",
+        '"city","city_code","popu_2020","popu_urban_2020","popu_2010","coord"\n'
+        '"上海市","310100","24870895","22209380","23019196","POLYGON((1 2,3 4))"\n',
+    )
+    assert figures(parsed) == {("310100", 2020, "population_census"): 24870895.0,
+                               ("310100", 2010, "population_census"): 23019196.0}
+    assert parsed.ignored_columns == ["popu_urban_2020", "coord"]
+
+
+def test_xlsx_workbook_is_read_like_a_csv():
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["region_code", "year", "indicator", "value", "unit"])
+    sheet.append([420100, 2020, "gdp", 15616.06, "亿元"])
+    buffer = BytesIO()
+    book.save(buffer)
+    parsed = parse("book.xlsx", buffer.getvalue())
+    assert parsed.encoding == "xlsx"
+    assert figures(parsed) == {("420100", 2020, "gdp"): 1561606000000.0}
+
+
+@pytest.mark.parametrize(
+    ("unit", "indicator", "expected"),
+    [("元", "gdp", 5.0), ("万元", "gdp", 5e4), ("亿元", "gdp", 5e8), ("万亿元", "gdp", 5e12),
+     ("人", "population_year_end", 5.0), ("万人", "population_year_end", 5e4), ("%", "gdp_growth_real", 5.0)],
+)
+def test_every_unit_scales_to_its_base(unit, indicator, expected):
+    assert to_base_unit(Decimal(5), unit, indicator)[0] == expected
+
+
+def test_a_unit_that_does_not_fit_the_indicator_is_refused():
+    with pytest.raises(ValueProblem, match="measures persons"):
+        to_base_unit(Decimal(1), "万人", "gdp")
+
+
+def test_bad_rows_are_quarantined_with_row_and_reason_and_good_rows_stay():
+    parsed = parse(
+        "mixed.csv",
+        "admin_code,year,indicator,value,unit\n"
+        "320100,2016,gdp,10503.02,亿元\n"
+        "320200,2016,gdp,9210.02,亿元,extra,fields\n"
+        "320400,2016,gdp,5773.9,亿美元\n"
+        "320500,2016,gdp,lots,亿元\n"
+        "320600,20x6,gdp,6768.2,亿元\n"
+        "32x,2016,gdp,1,亿元\n"
+        "320900,2016,exports,1,亿元\n",
+    )
+    assert figures(parsed) == {("320100", 2016, "gdp"): 1050302000000.0}
+    reasons = {q["source_row"]: q["reason"] for q in parsed.quarantine}
+    assert reasons[3] == "row has 7 fields, header has 5"
+    assert reasons[4].startswith("unknown unit '亿美元'")
+    assert reasons[5] == "not a number: 'lots'"
+    assert reasons[6].startswith("not a year")
+    assert reasons[7].startswith("not an administrative code")
+    assert reasons[8] == "unknown indicator 'exports'"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty file"),
+        (b"admin_code,year\n\xff\xfe\xfa\x80\x81\n", "undecodable bytes"),
+        (b"\x00\x01\x02binary\x00", "binary content"),
+        ("foo,bar\n1,2\n".encode(), "no region column"),
+        ("城市,备注\n南京,x\n".encode(), "unrecognised layout"),
+    ],
+)
+def test_an_unreadable_file_becomes_one_file_level_quarantine_row(content, reason):
+    parsed = parse("bad.csv", content)
+    assert parsed.observations == []
+    assert len(parsed.quarantine) == 1 and parsed.quarantine[0]["source_row"] is None
+    assert reason in parsed.quarantine[0]["reason"] and reason in parsed.error
+
+
+def test_unsupported_format_is_quarantined():
+    parsed = parse("table.json", "{}")
+    assert "unsupported table format '.json'" in parsed.error
