@@ -10,8 +10,7 @@ from rich.table import Table
 
 from orchestration.config import load_settings
 
-app = typer.Typer(help="Yangtze city-cluster warehouse: refresh it and query what it published.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Yangtze city-cluster warehouse: refresh it and query what it published.", no_args_is_help=True)
 console = Console()
 
 EXAMPLE_QUERY = """
@@ -50,9 +49,7 @@ def run_refresh(instance=None) -> RefreshOutcome:
             evaluation = event.event_specific_data
             if not evaluation.passed:
                 why = evaluation.description or _metadata_text(evaluation.metadata)
-                outcome.failed_checks.append(
-                    f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} — {why}"
-                )
+                outcome.failed_checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} — {why}")
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             outcome.failed_steps.append(f"{event.step_key}: {event.message}")
     materialized = {e.asset_key for e in result.all_events if e.event_type == DagsterEventType.ASSET_MATERIALIZATION}
@@ -85,7 +82,7 @@ def refresh() -> None:
     console.print(f"[bold green]Refresh {outcome.run_id} published.[/]")
     console.print(f"  warehouse (DuckDB, read-only use): {settings.serving_path}")
     console.print(f"  one Parquet file per mart:        {settings.parquet_dir}/")
-    console.print("  query it:  .venv/bin/warehouse query \"select * from marts.mart_cluster_year\"")
+    console.print('  query it:  .venv/bin/warehouse query "select * from marts.mart_cluster_year"')
     console.print("  example:")
     console.print(EXAMPLE_QUERY)
     _print_query(EXAMPLE_QUERY)

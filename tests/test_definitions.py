@@ -52,7 +52,9 @@ def test_dbt_sources_are_the_ingest_assets_and_groups_follow_layers():
     assert graph.get(dg.AssetKey(["seeds", "clusters"])).group_name == "seeds"
     assert graph.get(dg.AssetKey(["marts", "mart_cluster_year"])).group_name == "marts"
     publish = graph.get(dg.AssetKey(["serving", "warehouse"]))
-    assert {k.to_user_string() for k in publish.parent_keys} == {k for k in EXPECTED_ASSET_KEYS if k.startswith("marts/")}
+    assert {k.to_user_string() for k in publish.parent_keys} == {
+        k for k in EXPECTED_ASSET_KEYS if k.startswith("marts/")
+    }
 
 
 def test_every_error_level_dbt_test_and_the_ge_suite_are_blocking_checks():
@@ -80,7 +82,9 @@ def test_every_error_level_dbt_test_and_the_ge_suite_are_blocking_checks():
 def test_daily_schedule_runs_the_full_refresh_in_beijing_time():
     schedule = warehouse_definitions().resolve_schedule_def("warehouse_refresh_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == (
-        "0 2 * * *", "Asia/Shanghai", "warehouse_refresh_job"
+        "0 2 * * *",
+        "Asia/Shanghai",
+        "warehouse_refresh_job",
     )
 
 

@@ -6,8 +6,14 @@ import pytest
 
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256
 
-MART_TABLES = ["dim_city", "dim_cluster", "fct_city_year", "fct_province_year", "mart_cluster_year",
-               "mart_statistics_quarantine"]
+MART_TABLES = [
+    "dim_city",
+    "dim_cluster",
+    "fct_city_year",
+    "fct_province_year",
+    "mart_cluster_year",
+    "mart_statistics_quarantine",
+]
 
 
 def member_counts(refresh) -> dict[str, int]:
@@ -18,21 +24,27 @@ def test_default_refresh_publishes_every_mart_with_exact_figures(published_defau
     refresh = published_default
     assert member_counts(refresh) == {"yrd": 26, "myr": 31, "cy": 16}
     assert refresh.serving("select cluster_id, member_count from marts.dim_cluster order by 1") == [
-        ("cy", 16), ("myr", 31), ("yrd", 26)
+        ("cy", 16),
+        ("myr", 31),
+        ("yrd", 26),
     ]
     # 上海市2017年统计公报: 30133.86 亿元, bundled in raw/statistics
     assert refresh.serving(
         "select value, unit, original_value, original_unit from marts.fct_city_year "
         "where city_code = '310000' and year = 2017 and indicator = 'gdp'"
     ) == [(3013386000000.0, "yuan", "30133.86", "亿元")]
-    tables = {t for (t,) in refresh.serving("select table_name from information_schema.tables where table_schema = 'marts'")}
+    tables = {
+        t for (t,) in refresh.serving("select table_name from information_schema.tables where table_schema = 'marts'")
+    }
     assert tables == set(MART_TABLES)
     settings = refresh.settings
     assert not settings.serving_path.with_name("serving.duckdb.wal").exists()
     assert not list(settings.warehouse_dir.glob(".*.tmp*"))
     for table in MART_TABLES:
         parquet = settings.parquet_dir / f"{table}.parquet"
-        assert refresh.serving(f"select count(*) from '{parquet}'") == refresh.serving(f"select count(*) from marts.{table}")
+        assert refresh.serving(f"select count(*) from '{parquet}'") == refresh.serving(
+            f"select count(*) from marts.{table}"
+        )
     assert "serving/warehouse" in refresh.materialized
 
 
@@ -46,7 +58,9 @@ def test_refresh_with_shared_raw_adds_census_and_every_city(tmp_path, shared_raw
         "select value, source_file like '%census_city_2010_2020.csv' from marts.fct_city_year "
         "where city_code = '310000' and year = 2020 and indicator = 'population_census'"
     ) == [(24870895.0, True)]
-    assert refresh.serving("select name_variants like '%襄樊市%' from marts.dim_city where city_code = '420600'") == [(True,)]
+    assert refresh.serving("select name_variants like '%襄樊市%' from marts.dim_city where city_code = '420600'") == [
+        (True,)
+    ]
     # every census unit of a cluster is found: the whole cluster has a 2020 census population
     assert refresh.serving(
         "select cluster_id, population_cities_reported from marts.mart_cluster_year where year = 2020 order by 1"
@@ -56,7 +70,8 @@ def test_refresh_with_shared_raw_adds_census_and_every_city(tmp_path, shared_raw
 def test_the_same_figure_in_wan_yuan_and_yi_yuan_agrees(tmp_path, make_root):
     yi = make_root({"gdp_yi.csv": f"{OBSERVATION_HEADER}\n310000,上海市,上海市,2017,gdp,30133.86,亿元,公报\n"})
     wan = make_root(
-        {"gdp_wan.csv": "城市,省份,指标,单位,2017年\n上海,上海市,地区生产总值,万元,301338600\n"}, encoding="gbk"
+        {"gdp_wan.csv": "城市,省份,指标,单位,2017年\n上海,上海市,地区生产总值,万元,301338600\n"},
+        encoding="gbk",
     )
     refresh = run_refresh(tmp_path / "wh", yi, wan)
     assert refresh.result.success
@@ -71,13 +86,16 @@ def test_the_same_figure_in_wan_yuan_and_yi_yuan_agrees(tmp_path, make_root):
     ("bad_rows", "rule"),
     [
         ("320100,南京市,江苏省,2016,gdp,-10503.02,亿元,公报\n", "no negative GDP or population"),
-        ("320100,南京市,江苏省,2016,gdp,10503.02,亿元,公报\n320100,南京市,江苏省,2016,gdp,10503.02,亿元,公报\n",
-         "no region, year and indicator given twice in one file"),
+        (
+            "320100,南京市,江苏省,2016,gdp,10503.02,亿元,公报\n320100,南京市,江苏省,2016,gdp,10503.02,亿元,公报\n",
+            "no region, year and indicator given twice in one file",
+        ),
     ],
     ids=["negative_gdp", "city_year_twice"],
 )
-def test_a_bad_table_fails_the_gate_and_keeps_the_last_good_warehouse(tmp_path, make_root, published_default,
-                                                                      bad_rows, rule):
+def test_a_bad_table_fails_the_gate_and_keeps_the_last_good_warehouse(
+    tmp_path, make_root, published_default, bad_rows, rule
+):
     warehouse_dir = tmp_path / "wh"
     shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir)
     serving = warehouse_dir / "serving.duckdb"
@@ -108,7 +126,9 @@ def test_bad_files_are_quarantined_and_good_files_still_publish(tmp_path, make_r
     assert refresh.serving("select city_code, value from marts.fct_city_year") == [("330100", 1105049000000.0)]
     held = {
         (path.rsplit("/", 1)[1], row): reason
-        for path, row, reason in refresh.serving("select source_file, source_row, reason from marts.mart_statistics_quarantine")
+        for path, row, reason in refresh.serving(
+            "select source_file, source_row, reason from marts.mart_statistics_quarantine"
+        )
     }
     assert held[("undecodable.csv", None)].startswith("undecodable bytes")
     assert held[("ragged.csv", 2)] == "row has 9 fields, header has 8"

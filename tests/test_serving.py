@@ -43,7 +43,8 @@ def test_a_reader_keeps_querying_through_a_publish_and_sees_new_data_after_recon
     stop = tmp_path / "stop"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(warehouse_dir / "serving.duckdb"), str(stop)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert reader.stdout.readline().strip() == "ready"

@@ -42,7 +42,8 @@ def test_long_table_with_english_headers_converts_to_base_units_exactly():
 
 
 @pytest.mark.parametrize(
-    ("encoding", "detected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("utf-16", "utf-16")]
+    ("encoding", "detected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("utf-16", "utf-16")],
 )
 def test_wide_year_columns_with_chinese_headers_in_any_encoding(encoding, detected):
     parsed = parse(
@@ -59,7 +60,10 @@ def test_wide_year_columns_with_chinese_headers_in_any_encoding(encoding, detect
 def test_indicator_columns_carry_their_unit_in_the_header():
     parsed = parse("cols.csv", "代码,年份,GDP（万亿元）,常住人口(人)\n310000,2020,3.870058,24870895\n")
     assert parsed.layout == "wide_indicators"
-    assert figures(parsed) == {("310000", 2020, "gdp"): 3870058000000.0, ("310000", 2020, "population_year_end"): 24870895.0}
+    assert figures(parsed) == {
+        ("310000", 2020, "gdp"): 3870058000000.0,
+        ("310000", 2020, "population_year_end"): 24870895.0,
+    }
 
 
 def test_census_style_columns_become_census_population_and_other_columns_are_listed():
@@ -68,8 +72,10 @@ def test_census_style_columns_become_census_population_and_other_columns_are_lis
         '"city","city_code","popu_2020","popu_urban_2020","popu_2010","coord"\n'
         '"上海市","310100","24870895","22209380","23019196","POLYGON((1 2,3 4))"\n',
     )
-    assert figures(parsed) == {("310100", 2020, "population_census"): 24870895.0,
-                               ("310100", 2010, "population_census"): 23019196.0}
+    assert figures(parsed) == {
+        ("310100", 2020, "population_census"): 24870895.0,
+        ("310100", 2010, "population_census"): 23019196.0,
+    }
     assert parsed.ignored_columns == ["popu_urban_2020", "coord"]
 
 
@@ -87,8 +93,15 @@ def test_xlsx_workbook_is_read_like_a_csv():
 
 @pytest.mark.parametrize(
     ("unit", "indicator", "expected"),
-    [("元", "gdp", 5.0), ("万元", "gdp", 5e4), ("亿元", "gdp", 5e8), ("万亿元", "gdp", 5e12),
-     ("人", "population_year_end", 5.0), ("万人", "population_year_end", 5e4), ("%", "gdp_growth_real", 5.0)],
+    [
+        ("元", "gdp", 5.0),
+        ("万元", "gdp", 5e4),
+        ("亿元", "gdp", 5e8),
+        ("万亿元", "gdp", 5e12),
+        ("人", "population_year_end", 5.0),
+        ("万人", "population_year_end", 5e4),
+        ("%", "gdp_growth_real", 5.0),
+    ],
 )
 def test_every_unit_scales_to_its_base(unit, indicator, expected):
     assert to_base_unit(Decimal(5), unit, indicator)[0] == expected
@@ -127,7 +140,7 @@ def test_bad_rows_are_quarantined_with_row_and_reason_and_good_rows_stay():
         (b"", "empty file"),
         (b"admin_code,year\n\xff\xfe\xfa\x80\x81\n", "undecodable bytes"),
         (b"\x00\x01\x02binary\x00", "binary content"),
-        ("foo,bar\n1,2\n".encode(), "no region column"),
+        (b"foo,bar\n1,2\n", "no region column"),
         ("城市,备注\n南京,x\n".encode(), "unrecognised layout"),
     ],
 )

@@ -4,7 +4,6 @@ A raw root may or may not carry them; when none does, the tables are created emp
 sources exist and the city dimension falls back to the cluster-membership seed.
 """
 
-
 import csv
 import io
 from dataclasses import dataclass
@@ -42,8 +41,14 @@ REFERENCE_TABLES = (
     ReferenceTable(
         "prefecture_crosswalk",
         "prefecture_crosswalk.csv",
-        ("legacy_entity_id", "canonical_name_zh", "province_name_zh", "status_at_2026_year_end",
-         "name_at_2026_year_end", "name_history_year_end"),
+        (
+            "legacy_entity_id",
+            "canonical_name_zh",
+            "province_name_zh",
+            "status_at_2026_year_end",
+            "name_at_2026_year_end",
+            "name_history_year_end",
+        ),
         "One row per prefecture-level entity since 1987 with its year-end name history.",
     ),
 )
@@ -79,8 +84,7 @@ def read_reference(table: ReferenceTable, folders: tuple[Path, ...]) -> pd.DataF
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", t.name], description=t.description, kinds={"python", "duckdb"})
-        for t in REFERENCE_TABLES
+        dg.AssetSpec(["raw", t.name], description=t.description, kinds={"python", "duckdb"}) for t in REFERENCE_TABLES
     ],
     group_name="raw",
     pool="warehouse_writer",

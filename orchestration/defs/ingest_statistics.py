@@ -1,6 +1,5 @@
 """Statistics: every table under ``<raw root>/statistics/`` into ``raw.statistics_*``."""
 
-
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,10 +103,10 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     frames = read_statistics(settings.raw_dirs("statistics"), datetime.now(UTC))
     with warehouse.connect() as conn:
         counts = {
-            "observations": replace_table(conn, "raw.statistics_observations", OBSERVATION_COLUMNS,
-                                          frames["observations"]),
-            "quarantine": replace_table(conn, "raw.statistics_quarantine", QUARANTINE_COLUMNS,
-                                        frames["quarantine"]),
+            "observations": replace_table(
+                conn, "raw.statistics_observations", OBSERVATION_COLUMNS, frames["observations"]
+            ),
+            "quarantine": replace_table(conn, "raw.statistics_quarantine", QUARANTINE_COLUMNS, frames["quarantine"]),
             "files": replace_table(conn, "raw.statistics_files", FILE_COLUMNS, frames["files"]),
         }
     if counts["quarantine"]:

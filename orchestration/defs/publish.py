@@ -1,6 +1,5 @@
 """Publish: the last step of a refresh, run only when every blocking check upstream passed."""
 
-
 import dagster as dg
 
 from orchestration.defs.resources import Warehouse

@@ -1,6 +1,5 @@
 """Resources, built once from Settings; tests build their own with ``build_resources``."""
 
-
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -1,6 +1,5 @@
 """Jobs and schedules of the warehouse."""
 
-
 import dagster as dg
 
 warehouse_refresh_job = dg.define_asset_job(

@@ -1,6 +1,5 @@
 """dbt models, seeds and tests as Dagster assets and checks (staging → intermediate → marts)."""
 
-
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 from dataclasses import dataclass, field
@@ -57,7 +56,7 @@ def run_suite(frame: pd.DataFrame, name: str, expectations: list, sample_columns
         .add_batch_definition_whole_dataframe(name)
         .get_batch(batch_parameters={"dataframe": frame.reset_index(drop=True)})
     )
-    suite = gx.ExpectationSuite(name=name, expectations=[copy.deepcopy(e) for e in expectations])
+    suite = gx.ExpectationSuite(name=name, expectations=list(expectations))
     result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
     failures = []
     for item in result.results:

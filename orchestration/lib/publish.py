@@ -73,9 +73,7 @@ def publish_marts(build_db: Path, serving_path: Path, parquet_dir: Path, refresh
                 raise RuntimeError(f"{build_db} has no tables in schema {SERVING_SCHEMA}: nothing to publish")
             conn.execute(f"create schema {SERVING_SCHEMA}")
             for table in tables:
-                conn.execute(
-                    f"create table {SERVING_SCHEMA}.{table} as select * from build.{SERVING_SCHEMA}.{table}"
-                )
+                conn.execute(f"create table {SERVING_SCHEMA}.{table} as select * from build.{SERVING_SCHEMA}.{table}")
                 row_counts[table] = conn.execute(f"select count(*) from {SERVING_SCHEMA}.{table}").fetchone()[0]
             conn.execute("detach build")
             conn.execute("create schema meta")

@@ -13,7 +13,6 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from orchestration.lib.textio import DecodeError, RawFile, decode
 from orchestration.lib.units import (
@@ -34,9 +33,29 @@ YEAR_RANGE = range(1949, 2101)
 EMPTY_CELLS = {"", "-", "—", "–", "…", "...", "na", "n/a", "null", "none"}
 
 ROLE_ALIASES: dict[str, set[str]] = {
-    "code": {"admin_code", "code", "region_code", "city_code", "行政区划代码", "区划代码", "代码", "城市代码"},
-    "name": {"region_name", "city", "city_name", "name", "region", "城市", "地区", "城市名称", "地区名称",
-             "名称", "城市名"},
+    "code": {
+        "admin_code",
+        "code",
+        "region_code",
+        "city_code",
+        "行政区划代码",
+        "区划代码",
+        "代码",
+        "城市代码",
+    },
+    "name": {
+        "region_name",
+        "city",
+        "city_name",
+        "name",
+        "region",
+        "城市",
+        "地区",
+        "城市名称",
+        "地区名称",
+        "名称",
+        "城市名",
+    },
     "province": {"province", "province_name", "省份", "省", "所属省份", "省级单位"},
     "year": {"year", "年份", "年度", "年"},
     "indicator": {"indicator", "指标", "指标名称"},
@@ -170,7 +189,7 @@ def _classify(header: list[str], parsed: ParsedFile) -> list[Column]:
 
 
 def _parse_row(number: int, cells: list[str], header: list[str], columns: list[Column], parsed: ParsedFile):
-    if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+    if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
         parsed.quarantine.append(
             _problem(number, None, ",".join(cells), f"row has {len(cells)} fields, header has {len(header)}")
         )

@@ -30,8 +30,18 @@ INDICATOR_ALIASES: dict[str, str] = {
     **{a: "gdp" for a in ("gdp", "地区生产总值", "国内生产总值", "生产总值", "gdp总量", "grossdomesticproduct")},
     **{
         a: "gdp_growth_real"
-        for a in ("gdp_growth_real", "gdp增速", "gdp增长率", "地区生产总值增速", "地区生产总值增长率",
-                  "国内生产总值增长率", "实际增速", "经济增速", "gdpgrowth", "gdp_growth")
+        for a in (
+            "gdp_growth_real",
+            "gdp增速",
+            "gdp增长率",
+            "地区生产总值增速",
+            "地区生产总值增长率",
+            "国内生产总值增长率",
+            "实际增速",
+            "经济增速",
+            "gdpgrowth",
+            "gdp_growth",
+        )
     },
     **{
         a: "population_year_end"

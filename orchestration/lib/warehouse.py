@@ -21,9 +21,7 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str,
         conn.register("_incoming", frame)
         try:
             columns = _column_names(ddl_columns)
-            conn.execute(
-                f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from _incoming"
-            )
+            conn.execute(f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from _incoming")
         finally:
             conn.unregister("_incoming")
     return conn.execute(f"select count(*) from {table}").fetchone()[0]
