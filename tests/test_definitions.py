@@ -19,7 +19,7 @@ EXPECTED_ASSET_KEYS = [
     "marts/fct_city_year",
     "marts/fct_province_year",
     "marts/mart_cluster_year",
-    "marts/mart_statistics_quarantine",
+    "marts/mart_quarantine",
     "raw/admin_divisions",
     "raw/prefecture_crosswalk",
     "raw/statistics_files",

@@ -12,7 +12,7 @@ MART_TABLES = [
     "fct_city_year",
     "fct_province_year",
     "mart_cluster_year",
-    "mart_statistics_quarantine",
+    "mart_quarantine",
 ]
 
 
@@ -127,7 +127,7 @@ def test_bad_files_are_quarantined_and_good_files_still_publish(tmp_path, make_r
     held = {
         (path.rsplit("/", 1)[1], row): reason
         for path, row, reason in refresh.serving(
-            "select source_file, source_row, reason from marts.mart_statistics_quarantine"
+            "select source_file, source_row, reason from marts.mart_quarantine"
         )
     }
     assert held[("undecodable.csv", None)].startswith("undecodable bytes")

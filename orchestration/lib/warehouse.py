@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 
-def replace_table(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str, frame: pd.DataFrame) -> int:
+def replace_table(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str, frame: pd.DataFrame | None) -> int:
     """Replace ``table`` (``schema.name``) with ``frame``, typed by ``ddl_columns``; return its row count.
 
     The DDL is explicit so an empty frame still yields a table with the right columns and types, and
@@ -17,7 +17,7 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str,
     schema = table.split(".")[0]
     conn.execute(f"create schema if not exists {schema}")
     conn.execute(f"create or replace table {table} ({ddl_columns})")
-    if len(frame):
+    if frame is not None and len(frame):
         conn.register("_incoming", frame)
         try:
             columns = _column_names(ddl_columns)

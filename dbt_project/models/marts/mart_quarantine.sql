@@ -1,0 +1,39 @@
+-- Everything a refresh held back, with the reason: statistics files, rows and cells the parser
+-- rejected, figures whose region did not resolve, and document files that could not be read.
+with statistics_parser as (
+    select
+        'statistics' as source_kind, source_file, source_row, column_name, raw_value, reason,
+        'parse' as stage, loaded_at
+    from {{ ref('stg_statistics__quarantine') }}
+),
+
+statistics_unresolved as (
+    select
+        'statistics' as source_kind,
+        source_file,
+        source_row,
+        case when region_code is null then 'region_name' else 'region_code' end as column_name,
+        coalesce(region_code, region_name) as raw_value,
+        case resolution
+            when 'ambiguous_name' then 'region name matches several codes: ' || region_name
+            when 'unknown_name' then 'region name not in the city dimension: ' || region_name
+            else 'region code not in the city dimension: ' || region_code
+        end as reason,
+        'resolve' as stage,
+        loaded_at
+    from {{ ref('int_statistics_resolved') }}
+    where resolved_region_code is null
+),
+
+documents as (
+    select
+        'documents' as source_kind, source_file, null::integer as source_row, null as column_name,
+        null as raw_value, reason, 'parse' as stage, loaded_at
+    from {{ ref('stg_documents__quarantine') }}
+)
+
+select * from statistics_parser
+union all
+select * from statistics_unresolved
+union all
+select * from documents

@@ -1,0 +1,9 @@
+with source as (
+    select * from {{ source('raw', 'documents') }}
+),
+
+renamed as (
+    select * from source
+)
+
+select * from renamed

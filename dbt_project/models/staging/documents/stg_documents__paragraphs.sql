@@ -1,0 +1,9 @@
+with source as (
+    select * from {{ source('raw', 'document_paragraphs') }}
+),
+
+renamed as (
+    select * from source
+)
+
+select * from renamed

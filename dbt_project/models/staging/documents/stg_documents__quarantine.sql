@@ -1,0 +1,9 @@
+with source as (
+    select * from {{ source('raw', 'document_quarantine') }}
+),
+
+renamed as (
+    select * from source
+)
+
+select * from renamed

@@ -1,0 +1,8 @@
+{#- Claims whose (document_id, paragraph_index) is not a paragraph of the document. -#}
+{% test claims_point_at_paragraphs(model) %}
+select claims.document_id, claims.paragraph_index
+from {{ model }} as claims
+left join {{ ref('stg_documents__paragraphs') }} as paragraphs
+    on claims.document_id = paragraphs.document_id and claims.paragraph_index = paragraphs.paragraph_index
+where paragraphs.document_id is null
+{% endtest %}

@@ -1,0 +1,337 @@
+"""Clean raw Chinese documents (news, speeches, scraped pages) into ordered paragraphs with metadata.
+
+The steps, in order, each counted so nothing is lost silently:
+
+1. decode (``textio.decode``) and, for HTML, keep the text of the page's body blocks;
+2. normalise: full-width digits and letters to half-width, non-breaking and ideographic spaces to
+   spaces, half-width , ; : ? ! beside Chinese characters to their full-width forms. Chinese
+   punctuation is kept as it is;
+3. drop web boilerplate (breadcrumbs, click counters, navigation) and split a title glued to its
+   page time;
+4. drop repeated lines, keeping the first;
+5. re-join a sentence broken across lines;
+6. drop a paragraph whose whole text already stands inside an earlier one (a repeat cut short, or a
+   repeat of two lines that an earlier copy had as one);
+7. flag a document whose last line stops mid-sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from html.parser import HTMLParser
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+TERMINAL = "。！？!?…；;”」』）)]】》"
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B) if chr(c - 0xFEE0).isalnum()}
+_SPACES = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x200B: ""}
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_ASCII_PUNCT_BY_CJK = re.compile(rf"(?<=[{CJK}])([,;:?!])|([,;:?!])(?=[{CJK}“”])")
+_ASCII_STOP_AFTER_CJK = re.compile(rf"(?<=[{CJK}”」）)])\.(?=[{CJK}“「（(\s]|$)", re.MULTILINE)
+
+BOILERPLATE = [
+    ("breadcrumb", re.compile(r"^(首页|主页|当前位置[:：]?)\s*[>›»/]")),
+    ("click_counter", re.compile(r"^(点击数|点击量|浏览次数|阅读量)[:：]?\s*\d*$")),
+    ("navigation", re.compile(r"^(上一篇|下一篇|返回顶部|返回首页|打印本页|关闭窗口|分享到|【打印】|【关闭】)")),
+    ("footer", re.compile(r"(版权所有|Copyright|©|ICP备)", re.IGNORECASE)),
+    ("editor", re.compile(r"^[（(]?责任编辑[:：]")),
+    ("source_line", re.compile(r"^(来源|稿源|出处)[:：]\s*\S+")),
+    ("author_line", re.compile(r"^(本文作者|作者|文)[:：]\s*\S+")),
+]
+_TRAILING_COUNTER = re.compile(r"\s*(点击数|点击量|浏览次数)[:：]?\s*\d*\s*$")
+_GLUED_TIME = re.compile(
+    r"^(?P<title>.+?)\s*(?:发布时间|发布日期|时间|日期)[:：]\s*"
+    r"(?P<ts>\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)\s*$"
+)
+_HEADING = re.compile(
+    r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章节部分]|#{1,6}\s|[-*+]\s|\||>)"
+)
+MIN_CONTAINED_REPEAT = 8
+_CLAUSE_PUNCT = re.compile(r"[，、；：]")
+
+
+@dataclass
+class CleanedText:
+    paragraphs: list[str]
+    nonempty_lines: int
+    distinct_lines: int
+    repeated_dropped: int
+    rejoined: int
+    truncated: bool
+    boilerplate: list[tuple[str, str]] = field(default_factory=list)
+    glued_title: str | None = None
+    page_time: datetime | None = None
+    html_title: str | None = None
+
+
+class _HTMLText(HTMLParser):
+    """Text of an HTML page, one line per block; skips script, style, nav, header and footer."""
+
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
+    SKIPPED = {"script", "style", "nav", "header", "footer", "noscript", "aside"}
+    SKIPPED_CLASS = re.compile(r"nav|menu|header|footer|sidebar|breadcrumb|share|copyright", re.IGNORECASE)
+    VOID = {"br", "img", "meta", "link", "input", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.open: list[bool] = []  # per open element: does it hide its text?
+        self.in_title = False
+        self.title: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            labels = " ".join(v or "" for k, v in attrs if k in ("class", "id"))
+            self.open.append(tag in self.SKIPPED or bool(self.SKIPPED_CLASS.search(labels)))
+        self.in_title = tag == "title"
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.open:
+            self.open.pop()
+        if tag == "title":
+            self.in_title = False
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    @property
+    def skipping(self) -> bool:
+        return any(self.open)
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.title = (self.title or "") + data.strip()
+        elif not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    parser = _HTMLText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts), parser.title
+
+
+def normalise(text: str) -> str:
+    """Full-width alphanumerics to half-width, odd spaces to spaces, ASCII , ; : ? ! beside Chinese to
+    full-width; Chinese punctuation untouched."""
+    text = text.translate(_FULLWIDTH_ALNUM).translate(_SPACES)
+    text = _ASCII_PUNCT_BY_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
+    text = _ASCII_STOP_AFTER_CJK.sub("。", text)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def ends_sentence(line: str) -> bool:
+    return line.endswith(tuple(TERMINAL))
+
+
+def clean_text(text: str, html: bool = False) -> CleanedText:
+    html_title = None
+    if html:
+        text, html_title = html_to_text(text)
+    lines = [line.strip() for line in normalise(text).split("\n")]
+    lines = [re.sub(r"[ \t]{2,}", " ", line) for line in lines if line]
+    nonempty = len(lines)
+
+    kept, boilerplate, glued_title, page_time = [], [], None, None
+    for line in lines:
+        kind = next((k for k, pattern in BOILERPLATE if pattern.search(line)), None)
+        if kind:
+            boilerplate.append((kind, line))
+            continue
+        if _TRAILING_COUNTER.search(line):
+            boilerplate.append(("click_counter", _TRAILING_COUNTER.search(line).group().strip()))
+            line = _TRAILING_COUNTER.sub("", line)
+        if page_time is None and (glued := _GLUED_TIME.match(line)):
+            glued_title, page_time = glued.group("title").strip(), _parse_timestamp(glued.group("ts"))
+            line = glued_title
+        kept.append(line)
+
+    distinct = list(dict.fromkeys(kept))
+    joined, rejoined = _rejoin(distinct, title=glued_title)
+    paragraphs: list[str] = []
+    for paragraph in joined:
+        if len(paragraph) >= MIN_CONTAINED_REPEAT and any(paragraph in earlier for earlier in paragraphs):
+            continue
+        paragraphs.append(paragraph)
+    return CleanedText(
+        paragraphs=paragraphs,
+        nonempty_lines=nonempty,
+        distinct_lines=len(distinct),
+        repeated_dropped=len(kept) - len(distinct) + len(joined) - len(paragraphs),
+        rejoined=rejoined,
+        truncated=bool(kept) and _looks_cut(kept[-1]),
+        boilerplate=boilerplate,
+        glued_title=glued_title,
+        page_time=page_time,
+        html_title=html_title,
+    )
+
+
+def _rejoin(lines: list[str], title: str | None) -> tuple[list[str], int]:
+    """Join a line that stops mid-sentence with the line after it (never onto the page title)."""
+    out: list[str] = []
+    joins = 0
+    for line in lines:
+        if out and out[-1] != title and _continues(out[-1], line):
+            out[-1] += line
+            joins += 1
+        else:
+            out.append(line)
+    return out, joins
+
+
+def _continues(previous: str, line: str) -> bool:
+    # a heading, or a bracketed note such as "(2021年5月23日，由…)", starts a paragraph of its own
+    if ends_sentence(previous) or _HEADING.match(line) or _HEADING.match(previous) or line.startswith(("(", "（")):
+        return False
+    # body text, not a title or byline: titles carry no commas
+    return bool(_CLAUSE_PUNCT.search(previous)) and not _is_byline(previous)
+
+
+def _is_byline(line: str) -> bool:
+    return bool(re.search(r"记者|电[)）]?$|通讯员|作者|来源", line)) and len(line) < 40
+
+
+def _looks_cut(line: str) -> bool:
+    return not ends_sentence(line) and not _is_byline(line) and bool(_CLAUSE_PUNCT.search(line))
+
+
+def _parse_timestamp(text: str) -> datetime:
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(re.sub(r"\s+", " ", text), fmt)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Metadata
+
+
+@dataclass
+class DocumentDate:
+    day: date
+    precision: str  # day | month
+    role: str  # publication | page_time | event
+    how: str  # stated | inferred
+    context: str
+    suspect: str | None = None
+
+
+@dataclass
+class Metadata:
+    title: str | None
+    kind: str
+    carrier: str
+    outlet: str | None
+    author: str | None
+    dateline_place: str | None
+    published: DocumentDate | None
+    dates: list[DocumentDate]
+
+
+_DATELINE = re.compile(
+    rf"(?P<outlet>[{CJK}]{{2,8}}?)(?P<place>[{CJK}]{{2,4}}?)(?P<month>\d{{1,2}})月(?P<day>\d{{1,2}})日电"
+)
+_REPORTER = re.compile(rf"(?P<outlet>[{CJK}]{{2,8}}?)记者\s*(?P<name>[{CJK}]{{2,4}})(?![{CJK}])")
+_AUTHOR_TITLE = re.compile(rf"^(?P<name>[{CJK}]{{2,4}})[:：](?P<title>.+)$")
+_FULL_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?")
+_ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
+_SPEECH = re.compile(r"讲话|致辞|发言|演讲|报告会")
+
+
+def extract_metadata(cleaned: CleanedText, places: set[str], is_html: bool) -> Metadata:
+    paragraphs = cleaned.paragraphs
+    body = "\n".join(paragraphs)
+    dates = _mentioned_dates(paragraphs)
+    title = cleaned.glued_title or cleaned.html_title or _headline(paragraphs)
+    author = outlet = place = None
+    if title and (named := _AUTHOR_TITLE.match(title)):
+        author, title = named.group("name"), named.group("title").strip()
+    if reporter := _REPORTER.search(body):
+        outlet, author = reporter.group("outlet"), author or reporter.group("name")
+    for kind, line in cleaned.boilerplate:
+        if kind in ("author_line", "source_line"):
+            value = re.split(r"[:：]", line, maxsplit=1)[-1].strip()
+            if kind == "author_line":
+                author = author or value
+            else:
+                outlet = outlet or value
+    published = None
+    dateline = next((m for m in _DATELINE.finditer(body) if _split_place(m, places)), None)
+    if dateline:
+        outlet_text, place = _split_place(dateline, places)
+        outlet = outlet or outlet_text
+        published = _infer_year(int(dateline.group("month")), int(dateline.group("day")), dates, dateline.group())
+    if cleaned.page_time:
+        page = DocumentDate(cleaned.page_time.date(), "day", "page_time", "stated", "page time")
+        dates.append(page)
+        published = published or DocumentDate(page.day, "day", "publication", "stated", "page time")
+    opening = _opening_event(paragraphs)
+    for found in dates:
+        if found.role == "event" and opening and found.context == opening:
+            found.role = "occasion"
+        if published and found.role in ("event", "occasion") and found.day > published.day:
+            found.suspect = f"after the publication date {published.day.isoformat()}"
+    carrier = "web_page" if is_html or cleaned.page_time or cleaned.boilerplate else "text"
+    if any(_SPEECH.search(p) for p in paragraphs[:3]) or (title and _SPEECH.search(title)):
+        kind = "speech"
+    elif dateline or _REPORTER.search(body):
+        kind = "news"
+    else:
+        kind = "web_page" if carrier == "web_page" else "report"
+    return Metadata(title, kind, carrier, outlet, author, place, published, dates)
+
+
+def _split_place(match: re.Match, places: set[str]) -> tuple[str, str] | None:
+    """Split 'outlet+place' of a dateline at a known place name, e.g. 新华社|武汉."""
+    text = match.group("outlet") + match.group("place")
+    for cut in range(2, len(text) - 1):
+        if text[cut:] in places:
+            return text[:cut], text[cut:]
+    return None
+
+
+def _headline(paragraphs: list[str]) -> str | None:
+    """The first short line that is not a kicker (short phrases split by spaces, 新时代 新气象 新作为) or a
+    subtitle (——…)."""
+    for line in paragraphs[:4]:
+        line = re.sub(r"^#{1,6}\s+", "", line)
+        kicker = " " in line and all(len(part) <= 4 for part in line.split())
+        if len(line) <= 40 and not ends_sentence(line) and not kicker and not line.startswith("—"):
+            return line
+    return None
+
+
+def _mentioned_dates(paragraphs: list[str]) -> list[DocumentDate]:
+    found: list[DocumentDate] = []
+    for paragraph in paragraphs:
+        for match in list(_FULL_DATE.finditer(paragraph)) + list(_ISO_DATE.finditer(paragraph)):
+            try:
+                day = date(int(match["y"]), int(match["m"]), int(match["d"] or 1))
+            except ValueError:
+                continue
+            found.append(DocumentDate(day, "day" if match["d"] else "month", "event", "stated", paragraph))
+    return found
+
+
+def _opening_event(paragraphs: list[str]) -> str | None:
+    """An opening note in brackets that dates the occasion, e.g. '(2021年5月23日，由…主办的…)'."""
+    for paragraph in paragraphs[:3]:
+        if paragraph.startswith(("(", "（")) and _FULL_DATE.match(paragraph[1:]):
+            return paragraph
+    return None
+
+
+def _infer_year(month: int, day: int, dates: list[DocumentDate], context: str) -> DocumentDate | None:
+    """A dateline gives month and day; the year is the first one that puts it after every full date
+    the text mentions (a report does not date events after itself). No dated event, no year."""
+    if not dates:
+        return None
+    latest = max(d.day for d in dates)
+    year = latest.year if (month, day) >= (latest.month, latest.day) else latest.year + 1
+    return DocumentDate(date(year, month, day), "day", "publication", "inferred", context)
