@@ -52,11 +52,13 @@ TABLES = {
     ),
     "document_near_duplicates": (
         "One row per document that shares at least half its paragraphs with an earlier one.",
-        "document_id varchar not null, near_duplicate_of varchar not null, shared_paragraphs integer, shared_ratio double",
+        """document_id varchar not null, near_duplicate_of varchar not null, shared_paragraphs integer,
+        shared_ratio double""",
     ),
     "document_quarantine": (
         "One row per document file that could not be read (empty, binary, undecodable, no text), with the reason.",
-        "source_file varchar not null, file_sha256 varchar, size_bytes bigint, reason varchar not null, loaded_at timestamptz",
+        """source_file varchar not null, file_sha256 varchar, size_bytes bigint, reason varchar not null,
+        loaded_at timestamptz""",
     ),
 }
 
