@@ -305,13 +305,13 @@ _SENTENCES = (
     "全年接待国内外游客{n}万人次，实现旅游总收入{x}亿元。",
     "春运40天，{city}铁路累计发送旅客{n}万人次，同比增长{g}%。",
     "“五一”假期，{city}共接待游客{nh}万人次，实现旅游收入{xs}亿元。",
-    "{city}机场全年旅客吞吐量{n}万人次，货邮吞吐量{t}万吨。",
+    "{city}机场全年旅客吞吐量{na}万人次，货邮吞吐量{t}万吨。",
     # investment
     "{city}与{city2}集中签约重大项目{k}个，总投资{x}亿元。",
     "全年固定资产投资比上年增长{g}%，其中工业投资增长{g2}%。",
     "{city}今年安排重点项目{k}个，年度计划投资{x}亿元。",
     "此次签约的{k}个项目涵盖{industries}等领域，投资{x}亿元。",
-    "项目总投资{xs}亿元，建成后预计年产值可达{x}亿元。",
+    "项目总投资{xs}亿元，建成后预计年产值可达{xo}亿元。",
     # trade, consumption, income, industry
     "全年社会消费品零售总额{x}亿元，增长{g}%。",
     "外贸进出口总额{x}亿元，增长{g}%，其中出口{xs}亿元。",
@@ -411,10 +411,10 @@ def _pick(rng: random.Random, seq: Sequence[T]) -> T:
 class _Ctx:
     __slots__ = ("style", "city", "city2", "year")
 
-    def __init__(self, rng: random.Random, style: _Style) -> None:
+    def __init__(self, rng: random.Random, style: _Style, focus_p: float) -> None:
         self.style = style
         pool = style.pool
-        self.city = style.focus if rng.random() < 0.45 else _pick(rng, pool)
+        self.city = style.focus if rng.random() < focus_p else _pick(rng, pool)
         city2 = _pick(rng, pool)
         if city2 is self.city:
             city2 = pool[(pool.index(city2) + 1) % len(pool)]
@@ -500,12 +500,14 @@ _GEN = {
         if r.random() < 0.6
         else str(round(c.city.pop * r.uniform(2.0, 18.0)))
     ),
+    "na": lambda r, c: f"{c.city.pop * r.uniform(0.2, 3.2):.1f}",
     "n2": lambda r, c: f"{r.uniform(0.5, 30.0):.1f}",
     "x": lambda r, c: _money(r, _gdp_value(r, c.city, c.year) * r.uniform(0.03, 0.45)),
     "xbig": lambda r, c: _money(r, r.uniform(1000.0, 1000.0 + c.city.gdp * 0.3)),
     "nh": lambda r, c: f"{c.city.pop * r.uniform(0.3, 2.5):.1f}",
     "cshare": lambda r, c: f"{_CLUSTER_TOTAL_GDP[c.style.cluster] / 99.1 * 100 * r.uniform(0.95, 1.05):.1f}",
     "xs": lambda r, c: _money(r, r.uniform(1.0, 300.0)),
+    "xo": lambda r, c: _money(r, r.uniform(5.0, 600.0)),
     "t": lambda r, c: f"{r.uniform(1.0, 90.0):.1f}",
     "k": lambda r, c: str(r.randint(3, 120)),
     "k1": lambda r, c: str(r.randint(2, 9)),
@@ -523,13 +525,30 @@ _GEN = {
 }
 
 
-def _fill(rng: random.Random, style: _Style, template: str, fields: tuple[str, ...]) -> str:
-    ctx = _Ctx(rng, style)
+def _fill(rng: random.Random, style: _Style, template: str, fields: tuple[str, ...], focus_p: float = 0.45) -> str:
+    ctx = _Ctx(rng, style, focus_p)
     return template.format_map({name: _GEN[name](rng, ctx) for name in fields})
 
 
-def _sentence(rng: random.Random, style: _Style) -> str:
-    template, fields = _pick(rng, style.templates)
+class _Deck:
+    """Deals a document's templates in shuffled rounds, so that one template does not pile up."""
+
+    __slots__ = ("rng", "templates", "cards")
+
+    def __init__(self, rng: random.Random, templates: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+        self.rng = rng
+        self.templates = templates
+        self.cards: list[tuple[str, tuple[str, ...]]] = []
+
+    def deal(self) -> tuple[str, tuple[str, ...]]:
+        if not self.cards:
+            self.cards = list(self.templates)
+            self.rng.shuffle(self.cards)
+        return self.cards.pop()
+
+
+def _sentence(rng: random.Random, style: _Style, deck: _Deck | None = None) -> str:
+    template, fields = deck.deal() if deck is not None else _pick(rng, style.templates)
     text = _fill(rng, style, template, fields)
     if style.full_percent:
         text = text.translate(_FULL_PERCENT)
@@ -540,11 +559,11 @@ def _sentence(rng: random.Random, style: _Style) -> str:
     return text
 
 
-def _paragraph(rng: random.Random, style: _Style, target_chars: float) -> tuple[str, ...]:
+def _paragraph(rng: random.Random, style: _Style, deck: _Deck, target_chars: float) -> tuple[str, ...]:
     sentences: list[str] = []
     total = 0
     while not sentences or total + 22 <= target_chars:
-        s = _sentence(rng, style)
+        s = _sentence(rng, style, deck)
         sentences.append(s)
         total += len(s)
     return tuple(sentences)
@@ -569,7 +588,7 @@ def _new_spec(rng: random.Random) -> _Spec:
         focus=focus,
         pool=pool,
         year=year,
-        templates=tuple(rng.sample(_SENTENCE_TEMPLATES, rng.randint(9, 16))),
+        templates=tuple(rng.sample(_SENTENCE_TEMPLATES, rng.randint(12, 24))),
         cn_year_p=_pick(rng, (0.0, 0.0, 0.0, 0.0, 0.2, 0.6)),
         fullwidth_p=_pick(rng, (0.0,) * 7 + (0.15, 0.4, 1.0)),
         half_punct_p=_pick(rng, (0.0, 0.0, 0.05, 0.2, 0.5)),
@@ -579,7 +598,7 @@ def _new_spec(rng: random.Random) -> _Spec:
     )
 
     template, fields = _pick(rng, _TITLE_TEMPLATES)
-    title = _fill(rng, style, template, fields)
+    title = _fill(rng, style, template, fields, focus_p=0.9)
     if style.fullwidth_p and rng.random() < style.fullwidth_p:
         title = title.translate(style.fullwidth_table)
     pub_year = year + _pick(rng, (0, 1, 1, 1))
@@ -650,8 +669,10 @@ def _new_spec(rng: random.Random) -> _Spec:
             break
     per_para = chars / (repeats * n_block + n_intro + n_outro)
 
+    deck = _Deck(rng, style.templates)
+
     def para() -> tuple[str, ...]:
-        return _paragraph(rng, style, per_para * rng.uniform(0.6, 1.4))
+        return _paragraph(rng, style, deck, per_para * rng.uniform(0.6, 1.4))
 
     intro = [para() for _ in range(n_intro)]
     block = [para() for _ in range(n_block)]

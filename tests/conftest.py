@@ -77,12 +77,13 @@ def shared_raw() -> Path:
 
 @pytest.fixture
 def make_root(tmp_path: Path) -> Callable[..., Path]:
-    """Create a raw root under tmp_path holding the given statistics files (name -> str or bytes)."""
+    """Create a raw root under tmp_path holding the given files (name -> str or bytes) in
+    ``statistics/`` (or ``kind``)."""
     counter = iter(range(1000))
 
-    def make(files: dict[str, str | bytes], encoding: str = "utf-8") -> Path:
+    def make(files: dict[str, str | bytes], encoding: str = "utf-8", kind: str = "statistics") -> Path:
         root = tmp_path / f"root{next(counter)}"
-        folder = root / "statistics"
+        folder = root / kind
         folder.mkdir(parents=True)
         for name, content in files.items():
             data = content if isinstance(content, bytes) else content.encode(encoding)

@@ -9,9 +9,13 @@ from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256
 MART_TABLES = [
     "dim_city",
     "dim_cluster",
+    "dim_document",
     "fct_city_year",
+    "fct_document_claims",
     "fct_province_year",
+    "mart_claim_reconciliation",
     "mart_cluster_year",
+    "mart_document_mentions",
     "mart_quarantine",
 ]
 
@@ -126,12 +130,41 @@ def test_bad_files_are_quarantined_and_good_files_still_publish(tmp_path, make_r
     assert refresh.serving("select city_code, value from marts.fct_city_year") == [("330100", 1105049000000.0)]
     held = {
         (path.rsplit("/", 1)[1], row): reason
-        for path, row, reason in refresh.serving(
-            "select source_file, source_row, reason from marts.mart_quarantine"
-        )
+        for path, row, reason in refresh.serving("select source_file, source_row, reason from marts.mart_quarantine")
     }
     assert held[("undecodable.csv", None)].startswith("undecodable bytes")
     assert held[("ragged.csv", 2)] == "row has 9 fields, header has 8"
     assert held[("unit.csv", 2)].startswith("unknown unit '亿美元'")
     assert held[("place.csv", 2)] == "region name not in the city dimension: 不存在市"
     assert len(held) == 4
+
+
+def test_unreadable_documents_are_quarantined_and_the_rest_publish(tmp_path, make_root):
+    root = make_root(
+        {
+            "good.txt": "长三角城市群观察\n2020年，上海市地区生产总值为38700.58亿元。\n",
+            "empty.txt": b"",
+            "binary.txt": b"\x00\x01\x02\x03binary\x00",
+            "undecodable.txt": "武汉".encode("utf-8") + b"\xff\xfe\xfa\x80",
+            "chrome_only.html": "<html><body><div class='nav'>首页</div></body></html>",
+            "table.pdf": b"%PDF-1.4",
+        },
+        kind="documents",
+    )
+    refresh = run_refresh(tmp_path / "wh", root)
+    assert refresh.result.success
+    held = dict(
+        (path.rsplit("/", 1)[1], reason)
+        for path, reason in refresh.serving(
+            "select source_file, reason from marts.mart_quarantine where source_kind = 'documents'"
+        )
+    )
+    assert held == {
+        "empty.txt": "empty file",
+        "binary.txt": "binary content: NUL bytes and no UTF-16 byte-order mark",
+        "undecodable.txt": "undecodable bytes: utf-8 fails at byte 6; gb18030 fails at byte 6",
+        "chrome_only.html": "no text left after cleaning",
+        "table.pdf": "unsupported document format '.pdf'; expected ['.htm', '.html', '.md', '.txt']",
+    }
+    assert refresh.serving("select count(*) from marts.dim_document") == [(1,)]
+    assert refresh.serving("select status from marts.mart_claim_reconciliation") == [("no_statistic",)]

@@ -66,8 +66,9 @@ def read_documents(folders: tuple[Path, ...], gazetteer: Gazetteer, loaded_at: d
             tables["document_quarantine"].append({**file_row, "reason": "no text left after cleaning"})
             continue
         seen[doc_id] = str(path)
-        meta = extract_metadata(cleaned, gazetteer.name_set, is_html=fmt == "html")
         claims, mentions = extract_claims(cleaned.paragraphs, gazetteer)
+        figure_years = {c.year for c in claims if c.year}
+        meta = extract_metadata(cleaned, gazetteer.name_set, is_html=fmt == "html", figure_years=figure_years)
         tables["documents"].append(
             {
                 "document_id": doc_id,

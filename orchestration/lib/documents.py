@@ -26,6 +26,8 @@ CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 TERMINAL = "。！？!?…；;”」』）)]】》"
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B) if chr(c - 0xFEE0).isalnum()}
 _SPACES = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x200B: ""}
+_NUMBER_SIGNS = {0xFF05: "%", 0xFF0B: "+", 0xFF0D: "-", 0x2212: "-"}  # ％ ＋ － − are parts of numbers
+_FULLWIDTH_DECIMAL = re.compile(r"(?<=\d)．(?=\d)")
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _ASCII_PUNCT_BY_CJK = re.compile(rf"(?<=[{CJK}])([,;:?!])|([,;:?!])(?=[{CJK}“”])")
 _ASCII_STOP_AFTER_CJK = re.compile(rf"(?<=[{CJK}”」）)])\.(?=[{CJK}“「（(\s]|$)", re.MULTILINE)
@@ -70,7 +72,7 @@ class _HTMLText(HTMLParser):
 
     BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title"}
     SKIPPED = {"script", "style", "nav", "header", "footer", "noscript", "aside"}
-    SKIPPED_CLASS = re.compile(r"nav|menu|header|footer|sidebar|breadcrumb|share|copyright", re.IGNORECASE)
+    SKIPPED_CLASS = re.compile(r"nav|menu|header|footer|sidebar|share|copyright", re.IGNORECASE)
     VOID = {"br", "img", "meta", "link", "input", "hr"}
 
     def __init__(self) -> None:
@@ -79,6 +81,7 @@ class _HTMLText(HTMLParser):
         self.open: list[bool] = []  # per open element: does it hide its text?
         self.in_title = False
         self.title: str | None = None
+        self.chrome: list[str] = []  # text of skipped navigation, header and footer elements
 
     def handle_starttag(self, tag, attrs):
         if tag not in self.VOID:
@@ -105,19 +108,23 @@ class _HTMLText(HTMLParser):
             self.title = (self.title or "") + data.strip()
         elif not self.skipping:
             self.parts.append(data)
+        elif data.strip():
+            self.chrome.append(data.strip())
 
 
-def html_to_text(html: str) -> tuple[str, str | None]:
+def html_to_text(html: str) -> tuple[str, str | None, list[str]]:
+    """(text, <title>, text of the skipped page chrome)."""
     parser = _HTMLText()
     parser.feed(html)
     parser.close()
-    return "".join(parser.parts), parser.title
+    return "".join(parser.parts), parser.title, parser.chrome
 
 
 def normalise(text: str) -> str:
     """Full-width alphanumerics to half-width, odd spaces to spaces, ASCII , ; : ? ! beside Chinese to
     full-width; Chinese punctuation untouched."""
-    text = text.translate(_FULLWIDTH_ALNUM).translate(_SPACES)
+    text = text.translate(_FULLWIDTH_ALNUM).translate(_SPACES).translate(_NUMBER_SIGNS)
+    text = _FULLWIDTH_DECIMAL.sub(".", text)
     text = _ASCII_PUNCT_BY_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
     text = _ASCII_STOP_AFTER_CJK.sub("。", text)
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -128,22 +135,25 @@ def ends_sentence(line: str) -> bool:
 
 
 def clean_text(text: str, html: bool = False) -> CleanedText:
-    html_title = None
+    html_title, chrome = None, []
     if html:
-        text, html_title = html_to_text(text)
+        text, html_title, chrome = html_to_text(text)
     lines = [line.strip() for line in normalise(text).split("\n")]
     lines = [re.sub(r"[ \t]{2,}", " ", line) for line in lines if line]
     nonempty = len(lines)
 
-    kept, boilerplate, glued_title, page_time = [], [], None, None
+    kept, glued_title, page_time = [], None, None
+    boilerplate = [("page_chrome", " / ".join(chrome))] if chrome else []
     for line in lines:
+        if counter := _TRAILING_COUNTER.search(line):
+            boilerplate.append(("click_counter", counter.group().strip()))
+            line = line[: counter.start()].strip()
+            if not line:
+                continue
         kind = next((k for k, pattern in BOILERPLATE if pattern.search(line)), None)
         if kind:
             boilerplate.append((kind, line))
             continue
-        if _TRAILING_COUNTER.search(line):
-            boilerplate.append(("click_counter", _TRAILING_COUNTER.search(line).group().strip()))
-            line = _TRAILING_COUNTER.sub("", line)
         if page_time is None and (glued := _GLUED_TIME.match(line)):
             glued_title, page_time = glued.group("title").strip(), _parse_timestamp(glued.group("ts"))
             line = glued_title
@@ -244,7 +254,9 @@ _ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
 _SPEECH = re.compile(r"讲话|致辞|发言|演讲|报告会")
 
 
-def extract_metadata(cleaned: CleanedText, places: set[str], is_html: bool) -> Metadata:
+def extract_metadata(
+    cleaned: CleanedText, places: set[str], is_html: bool, figure_years: set[int] = frozenset()
+) -> Metadata:
     paragraphs = cleaned.paragraphs
     body = "\n".join(paragraphs)
     dates = _mentioned_dates(paragraphs)
@@ -266,7 +278,9 @@ def extract_metadata(cleaned: CleanedText, places: set[str], is_html: bool) -> M
     if dateline:
         outlet_text, place = _split_place(dateline, places)
         outlet = outlet or outlet_text
-        published = _infer_year(int(dateline.group("month")), int(dateline.group("day")), dates, dateline.group())
+        published = _infer_year(
+            int(dateline.group("month")), int(dateline.group("day")), dates, figure_years, dateline.group()
+        )
     if cleaned.page_time:
         page = DocumentDate(cleaned.page_time.date(), "day", "page_time", "stated", "page time")
         dates.append(page)
@@ -327,11 +341,17 @@ def _opening_event(paragraphs: list[str]) -> str | None:
     return None
 
 
-def _infer_year(month: int, day: int, dates: list[DocumentDate], context: str) -> DocumentDate | None:
+def _infer_year(
+    month: int, day: int, dates: list[DocumentDate], figure_years: set[int], context: str
+) -> DocumentDate | None:
     """A dateline gives month and day; the year is the first one that puts it after every full date
-    the text mentions (a report does not date events after itself). No dated event, no year."""
-    if not dates:
+    the text mentions (a report does not date events after itself). Without dated events, it is the
+    year after the latest year the text gives figures for (full-year figures come out the year after)."""
+    if dates:
+        latest = max(d.day for d in dates)
+        year = latest.year if (month, day) >= (latest.month, latest.day) else latest.year + 1
+    elif figure_years:
+        year = max(figure_years) + 1
+    else:
         return None
-    latest = max(d.day for d in dates)
-    year = latest.year if (month, day) >= (latest.month, latest.day) else latest.year + 1
     return DocumentDate(date(year, month, day), "day", "publication", "inferred", context)
