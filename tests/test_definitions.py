@@ -88,14 +88,21 @@ def test_every_error_level_dbt_test_and_the_ge_suite_are_blocking_checks():
         {spec.key.to_user_string(): spec for c in warehouse_definitions().asset_checks for spec in c.check_specs}
     )
     non_blocking = sorted(k for k, s in specs.items() if not s.blocking)
-    # the one warn-level test: two files disagreeing on a figure is seen, not fatal (see its yml comment)
-    assert non_blocking == ["marts/fct_city_year:sources_agree_on_city_year"]
+    # the warn-level tests (see their yml comments): two files disagreeing on a figure, and a document cut
+    # off mid-sentence, are seen but do not hold a refresh back
+    assert non_blocking == [
+        "marts/dim_document:documents_are_complete",
+        "marts/fct_city_year:sources_agree_on_city_year",
+    ]
     for expected in (
         "raw/statistics_observations:statistics_observations_expectations",
         "marts/fct_city_year:no_city_year_counted_twice",
         "marts/mart_cluster_year:assert_cluster_totals_equal_member_sums",
         "marts/mart_cluster_year:gdp_per_capita_plausible",
         "staging/stg_statistics__observations:no_negative_gdp_or_population",
+        "marts/dim_document:every_document_has_text",
+        "marts/dim_document:unique_dim_document_document_id",
+        "marts/fct_document_claims:claims_point_at_paragraphs_fct_document_claims_",
     ):
         assert specs[expected].blocking, expected
 

@@ -145,7 +145,7 @@ def test_unreadable_documents_are_quarantined_and_the_rest_publish(tmp_path, mak
             "good.txt": "长三角城市群观察\n2020年，上海市地区生产总值为38700.58亿元。\n",
             "empty.txt": b"",
             "binary.txt": b"\x00\x01\x02\x03binary\x00",
-            "undecodable.txt": "武汉".encode("utf-8") + b"\xff\xfe\xfa\x80",
+            "undecodable.txt": "武汉".encode() + b"\xff\xfe\xfa\x80",
             "chrome_only.html": "<html><body><div class='nav'>首页</div></body></html>",
             "table.pdf": b"%PDF-1.4",
         },

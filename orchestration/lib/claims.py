@@ -106,8 +106,10 @@ def extract_claims(paragraphs: list[str], gazetteer: Gazetteer) -> tuple[list[Cl
 
 
 def _sentence_claims(p_index: int, s_index: int, sentence: re.Match, mentions: list[Mention], original: str):
-    start, end = sentence.span()
     text = sentence.group()
+    if not _QUANTITY.search(text):
+        return
+    start, end = sentence.span()
     in_sentence = [m for m in mentions if start <= m.start and m.end <= end]
     previous: Claim | None = None
     previous_end = 0

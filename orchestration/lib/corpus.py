@@ -121,7 +121,7 @@ def read_documents(folders: tuple[Path, ...], gazetteer: Gazetteer, loaded_at: d
             for p_index, m in mentions
         )
         tables["document_claims"].extend(
-            {"document_id": doc_id, "claim_index": i, **asdict(c)} for i, c in enumerate(claims)
+            {"document_id": doc_id, "claim_index": i, **vars(c)} for i, c in enumerate(claims)
         )
         paragraph_sets[doc_id] = set(cleaned.paragraphs)
     tables["document_near_duplicates"] = near_duplicates(paragraph_sets)

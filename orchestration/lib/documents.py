@@ -27,6 +27,7 @@ TERMINAL = "。！？!?…；;”」』）)]】》"
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B) if chr(c - 0xFEE0).isalnum()}
 _SPACES = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x200B: ""}
 _NUMBER_SIGNS = {0xFF05: "%", 0xFF0B: "+", 0xFF0D: "-", 0x2212: "-"}  # ％ ＋ － − are parts of numbers
+_NORMALISE = {**_FULLWIDTH_ALNUM, **_SPACES, **_NUMBER_SIGNS}
 _FULLWIDTH_DECIMAL = re.compile(r"(?<=\d)．(?=\d)")
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _ASCII_PUNCT_BY_CJK = re.compile(rf"(?<=[{CJK}])([,;:?!])|([,;:?!])(?=[{CJK}“”])")
@@ -123,7 +124,7 @@ def html_to_text(html: str) -> tuple[str, str | None, list[str]]:
 def normalise(text: str) -> str:
     """Full-width alphanumerics to half-width, odd spaces to spaces, ASCII , ; : ? ! beside Chinese to
     full-width; Chinese punctuation untouched."""
-    text = text.translate(_FULLWIDTH_ALNUM).translate(_SPACES).translate(_NUMBER_SIGNS)
+    text = text.translate(_NORMALISE)
     text = _FULLWIDTH_DECIMAL.sub(".", text)
     text = _ASCII_PUNCT_BY_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
     text = _ASCII_STOP_AFTER_CJK.sub("。", text)

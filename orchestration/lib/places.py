@@ -10,6 +10,7 @@ of its own. jieba runs at about 1 MB/s, so it sees only these few windows, not w
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -86,13 +87,19 @@ class Gazetteer:
         following = text[end : end + 1]
         if not following or following in _SAFE_FOLLOWERS or not _CJK_CHAR.match(following):
             return True
-        window_start = max(0, start - 6)
-        offset = window_start
-        for token in self._tokenizer.cut(text[window_start : end + 6], HMM=False):
-            if offset == start:
-                return offset + len(token) == end
-            offset += len(token)
-            if offset > start:
+        # jieba decides from the few characters around the name; the same window recurs across
+        # repeated paragraphs and documents, so each is cut once
+        before = max(0, start - 2)
+        return self._cut_keeps(text[before : end + 3], start - before, end - start)
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one gazetteer per refresh; the cache dies with it
+    def _cut_keeps(self, window: str, offset: int, length: int) -> bool:
+        position = 0
+        for token in self._tokenizer.cut(window, HMM=False):
+            if position == offset:
+                return len(token) == length
+            position += len(token)
+            if position > offset:
                 return False
         return False
 
