@@ -19,6 +19,7 @@ EXPECTED_ASSET_KEYS = [
     "marts/dim_document",
     "marts/fct_city_year",
     "marts/fct_document_claims",
+    "marts/fct_document_dates",
     "marts/fct_province_year",
     "marts/mart_claim_reconciliation",
     "marts/mart_cluster_year",

@@ -12,6 +12,7 @@ MART_TABLES = [
     "dim_document",
     "fct_city_year",
     "fct_document_claims",
+    "fct_document_dates",
     "fct_province_year",
     "mart_claim_reconciliation",
     "mart_cluster_year",
