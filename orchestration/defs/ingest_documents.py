@@ -10,6 +10,7 @@ from orchestration.config import DBT_PROJECT_DIR
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.corpus import read_documents
 from orchestration.lib.places import load_gazetteer
+from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.textio import decode
 from orchestration.lib.warehouse import replace_table
 
@@ -86,6 +87,7 @@ def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
     gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds", reference_divisions(warehouse))
     frames = read_documents(warehouse.settings.raw_dirs("documents"), gazetteer, datetime.now(UTC))
     with warehouse.connect() as conn:
+        clear_rule_failures(conn, "documents")
         for name, (_, ddl) in TABLES.items():
             rows = replace_table(conn, f"raw.{name}", ddl, frames.get(name))
             yield dg.MaterializeResult(asset_key=["raw", name], metadata={"dagster/row_count": rows})

@@ -14,6 +14,7 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.defs.resources import Warehouse
+from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.textio import RawFile, decode
 from orchestration.lib.warehouse import replace_table
 
@@ -94,6 +95,7 @@ def reference(warehouse: Warehouse):
     folders = warehouse.settings.raw_dirs("reference")
     loaded_at = datetime.now(UTC).isoformat()
     with warehouse.connect() as conn:
+        clear_rule_failures(conn, "reference")
         for table in REFERENCE_TABLES:
             rows = replace_table(conn, f"raw.{table.name}", table.ddl, read_reference(table, folders))
             yield dg.MaterializeResult(

@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.defs.resources import Warehouse
+from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.statistics import parse_statistics_file
 from orchestration.lib.textio import RawFile
 from orchestration.lib.warehouse import replace_table
@@ -109,6 +110,7 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "quarantine": replace_table(conn, "raw.statistics_quarantine", QUARANTINE_COLUMNS, frames["quarantine"]),
             "files": replace_table(conn, "raw.statistics_files", FILE_COLUMNS, frames["files"]),
         }
+        clear_rule_failures(conn, "statistics")
     if counts["quarantine"]:
         context.log.warning(
             f"{counts['quarantine']} statistics rows quarantined:\n"

@@ -1,67 +1,146 @@
-"""Blocking data-quality checks (Great Expectations suites) on the ingested sources.
+"""Blocking data-quality checks: the GX suites of ``lib/suites.py`` on each ingested source.
 
-dbt tests guard each model's keys, relations and enums; these suites guard the raw figures before any
-model is built, so a bad table stops the refresh at the door and names the file, rule and rows.
+Each check reads its source from the build database, runs the suite, records every rule failure in
+``raw.rule_failures`` (the staging models leave those rows out, and ``mart_quarantine`` shows them) and
+its own outcome in ``raw.check_history`` (``mart_quality_history``). It fails, and so holds the refresh
+back, when a blocking table rule fails or a file's share of rows breaking blocking rules passes the
+threshold; it then names the rule, the file and the first failing rows.
 """
 
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
 import dagster as dg
+import pandas as pd
 
 from orchestration.defs.resources import Warehouse
-from orchestration.lib.expectations import run_suite
+from orchestration.lib.expectations import judge, run_rules, sample_rows
+from orchestration.lib.quality_log import CheckRecord, record_checks, replace_rule_failures
+from orchestration.lib.suites import (
+    document_rules,
+    prepare_documents,
+    prepare_statistics,
+    reference_rules,
+    statistics_rules,
+)
 
-SAMPLE_COLUMNS = ["source_file", "source_row", "region_code", "region_name", "year", "indicator", "value"]
+
+def _gate(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: Warehouse,
+    source_kind: str,
+    query: str,
+    rules_for: Callable[[object], list],
+    prepare: Callable[[pd.DataFrame, date], pd.DataFrame],
+    record_key: Callable[[pd.DataFrame], pd.Series],
+) -> dg.AssetCheckResult:
+    checked_at = datetime.now(UTC)
+    with warehouse.connect(read_only=True) as conn:
+        frame = conn.execute(query).df()
+        rules = rules_for(conn)
+    frame = prepare(frame, checked_at.date()) if len(frame) else frame
+    outcomes = run_rules(frame, source_kind, rules) if len(frame) else []
+    verdict = judge(frame, outcomes)
+    failures = verdict.quarantine
+    if len(failures):
+        failures = failures.assign(record_key=record_key(failures))
+    with warehouse.connect() as conn:
+        replace_rule_failures(conn, source_kind, context.run.run_id, failures)
+        record_checks(
+            conn,
+            [
+                CheckRecord(
+                    refresh_id=context.run.run_id,
+                    check_name=context.check_specs[0].name,
+                    asset_key=context.check_specs[0].asset_key.to_user_string(),
+                    source_kind=source_kind,
+                    blocking=True,
+                    passed=verdict.passed,
+                    rows_checked=len(frame),
+                    rows_failed=failures["position"].nunique() if len(failures) else 0,
+                    failed_rules=sorted(set(failures["rule"])) if len(failures) else [],
+                    description=verdict.summary(),
+                    sample=sample_rows(failures) if len(failures) else [],
+                    checked_at=checked_at,
+                )
+            ],
+        )
+    if not verdict.passed:
+        context.log.error(f"{source_kind} held back:\n{verdict.summary()}")
+    elif len(failures):
+        context.log.warning(f"{len(failures)} {source_kind} rows quarantined by rules (below the file threshold)")
+    return dg.AssetCheckResult(
+        passed=verdict.passed,
+        description=verdict.summary()[:2000],
+        metadata={
+            "rows_checked": len(frame),
+            "rows_quarantined_by_rules": int(failures["position"].nunique()) if len(failures) else 0,
+            "files_over_threshold": dg.MetadataValue.json(verdict.failed_files),
+            "table_rule_failures": dg.MetadataValue.json(verdict.table_failures),
+            "warnings": dg.MetadataValue.json(verdict.warnings),
+            "first_failing_rows": dg.MetadataValue.json(json.loads(json.dumps(sample_rows(failures), default=str)))
+            if len(failures)
+            else dg.MetadataValue.json([]),
+        },
+    )
 
 
-def statistics_suite() -> list:
-    """The expectations every ingested figure must meet (GX is imported here: it takes seconds)."""
-    import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column
+def _known_codes(conn) -> frozenset[str]:
+    from orchestration.config import DBT_PROJECT_DIR
 
-    return [
-        *(
-            gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{c} is present")
-            for c in ("source_file", "source_row", "year", "indicator", "value", "unit")
-        ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="value",
-            min_value=0,
-            row_condition=Column("indicator").is_in(["gdp", "population_year_end", "population_census"]),
-            description="no negative GDP or population",
-        ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="value",
-            min_value=-50,
-            max_value=50,
-            row_condition=Column("indicator") == "gdp_growth_real",
-            description="real growth between -50% and +50%",
-        ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="year", min_value=1949, max_value=2100, description="year between 1949 and 2100"
-        ),
-        gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=["source_file", "region_key", "year", "indicator"],
-            description="no region, year and indicator given twice in one file",
-        ),
-    ]
+    codes = set(conn.execute("select code from raw.admin_divisions").df()["code"].dropna())
+    for seed, column in (
+        ("cluster_members", "city_code"),
+        ("regions", "region_code"),
+        ("region_code_aliases", "alias_code"),
+    ):
+        codes |= set(pd.read_csv(DBT_PROJECT_DIR / "seeds" / f"{seed}.csv", dtype=str)[column])
+    return frozenset(codes)
 
 
 @dg.asset_check(asset=dg.AssetKey(["raw", "statistics_observations"]), blocking=True)
-def statistics_observations_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
-    """GE suite on every ingested figure: required fields, no negative GDP or population, plausible
-    growth and years, and no figure twice in one file."""
-    with warehouse.connect(read_only=True) as conn:
-        frame = conn.execute(
-            "select *, coalesce(region_code, '') || '|' || coalesce(region_name, '') as region_key "
-            "from raw.statistics_observations"
-        ).df()
-    outcome = run_suite(frame, "statistics_observations", statistics_suite(), SAMPLE_COLUMNS)
-    return dg.AssetCheckResult(
-        passed=outcome.success,
-        description=outcome.summary(),
-        metadata={
-            "rows_checked": len(frame),
-            "failed_expectations": [
-                {"rule": f.description, "rows": f.unexpected_count, "sample": f.sample} for f in outcome.failures
-            ],
-        },
+def statistics_observations_expectations(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> dg.AssetCheckResult:
+    """GX suite on every figure: schema, required fields, ranges per indicator, years within the file's
+    period, known codes, unit mix-ups (10⁴/10⁸ off the series) and duplicates. Breaking rows are
+    quarantined; a file with more than 5% of its rows breaking blocking rules holds the refresh back."""
+    return _gate(
+        context,
+        warehouse,
+        "statistics",
+        "select * from raw.statistics_observations",
+        lambda conn: statistics_rules(_known_codes(conn)),
+        prepare_statistics,
+        lambda rows: rows["indicator"] + "|" + rows["year"].astype(str),
+    )
+
+
+@dg.asset_check(asset=dg.AssetKey(["raw", "documents"]), blocking=True)
+def documents_expectations(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    """GX suite on every document: schema, an id, text left after cleaning, a publication date between
+    1949 and today, unique ids; a truncated text only warns."""
+    return _gate(
+        context,
+        warehouse,
+        "documents",
+        "select *, null::integer as source_row from raw.documents",
+        lambda conn: document_rules(),
+        prepare_documents,
+        lambda rows: rows["document_id"],
+    )
+
+
+@dg.asset_check(asset=dg.AssetKey(["raw", "admin_divisions"]), blocking=True)
+def admin_divisions_expectations(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    """GX suite on the NBS codes: schema, 6-digit codes, names, known levels, one row per code and level."""
+    return _gate(
+        context,
+        warehouse,
+        "reference",
+        "select * from raw.admin_divisions",
+        lambda conn: reference_rules(),
+        lambda frame, today: frame,
+        lambda rows: rows["level"] + "|" + rows["code"].fillna(""),
     )

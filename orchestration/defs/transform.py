@@ -3,6 +3,7 @@
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
@@ -16,6 +17,7 @@ from dagster_dbt import (
 
 from orchestration.config import DBT_PROJECT_DIR
 from orchestration.defs.resources import Warehouse
+from orchestration.lib.quality_log import CheckRecord, record_checks
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` this re-parses the project; elsewhere `make` has parsed it before anything loads.
@@ -58,8 +60,36 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Seed, build and test every dbt model in the build database; a failing error-level test stops its
     downstream models and fails the step, so nothing after it is published."""
-    with environment(warehouse.settings.dbt_env()):
-        yield from dbt.cli(["build"], context=context).stream()
+    records: list[CheckRecord] = []
+    try:
+        with environment(warehouse.settings.dbt_env()):
+            for event in dbt.cli(["build"], context=context).stream():
+                if isinstance(event, dg.AssetCheckResult):
+                    records.append(dbt_test_record(context.run.run_id, event))
+                yield event
+    finally:
+        # the tests that ran, passed or not, go on record even when a failure stops the build
+        with warehouse.connect() as conn:
+            record_checks(conn, records)
+
+
+def dbt_test_record(refresh_id: str, result: dg.AssetCheckResult) -> CheckRecord:
+    metadata = {key: getattr(value, "value", value) for key, value in (result.metadata or {}).items()}
+    failed = metadata.get("dagster_dbt/failed_row_count")
+    return CheckRecord(
+        refresh_id=refresh_id,
+        check_name=result.check_name,
+        asset_key=result.asset_key.to_user_string() if result.asset_key else "",
+        source_kind="dbt_test",
+        blocking=result.severity == dg.AssetCheckSeverity.ERROR,
+        passed=result.passed,
+        rows_checked=None,
+        rows_failed=int(failed) if failed is not None else None,
+        failed_rules=[] if result.passed else [result.check_name],
+        description=result.description or ("passed" if result.passed else f"{failed} failing rows"),
+        sample=[],
+        checked_at=datetime.now(UTC),
+    )
 
 
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]

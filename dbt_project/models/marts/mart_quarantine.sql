@@ -1,10 +1,31 @@
 -- Everything a refresh held back, with the reason: statistics files, rows and cells the parser
--- rejected, figures whose region did not resolve, and document files that could not be read.
+-- rejected, rows that broke a data-quality rule, figures whose region did not resolve, and document
+-- files that could not be read.
 with statistics_parser as (
     select
         'statistics' as source_kind, source_file, source_row, column_name, raw_value, reason,
-        'parse' as stage, loaded_at
+        'parse' as stage, null as rule, loaded_at
     from {{ ref('stg_statistics__quarantine') }}
+),
+
+rules as (
+    select
+        failures.source_kind,
+        failures.source_file,
+        failures.source_row,
+        failures.record_key as column_name,
+        null as raw_value,
+        failures.rule || ': ' || failures.why as reason,
+        'rule' as stage,
+        failures.rule,
+        history.checked_at as loaded_at
+    from {{ ref('stg_quality__rule_failures') }} as failures
+    left join (
+        select refresh_id, source_kind, max(checked_at) as checked_at
+        from {{ ref('stg_quality__check_history') }}
+        group by all
+    ) as history
+        on failures.refresh_id = history.refresh_id and failures.source_kind = history.source_kind
 ),
 
 statistics_unresolved as (
@@ -20,6 +41,7 @@ statistics_unresolved as (
             else 'region code not in the city dimension: ' || region_code
         end as reason,
         'resolve' as stage,
+        null as rule,
         loaded_at
     from {{ ref('int_statistics_resolved') }}
     where resolved_region_code is null
@@ -28,11 +50,13 @@ statistics_unresolved as (
 documents as (
     select
         'documents' as source_kind, source_file, null::integer as source_row, null as column_name,
-        null as raw_value, reason, 'parse' as stage, loaded_at
+        null as raw_value, reason, 'parse' as stage, null as rule, loaded_at
     from {{ ref('stg_documents__quarantine') }}
 )
 
 select * from statistics_parser
+union all
+select * from rules
 union all
 select * from statistics_unresolved
 union all

@@ -2,6 +2,11 @@ with source as (
     select * from {{ source('raw', 'admin_divisions') }}
 ),
 
+quarantined as (
+    select source_file, source_row from {{ source('raw', 'rule_failures') }}
+    where source_kind = 'reference'
+),
+
 renamed as (
     select
         level as division_level,
@@ -13,6 +18,10 @@ renamed as (
         city_name as city_name_zh,
         source_file
     from source
+    where not exists (
+        select 1 from quarantined
+        where quarantined.source_file = source.source_file and quarantined.source_row = source.source_row
+    )
 )
 
 select * from renamed

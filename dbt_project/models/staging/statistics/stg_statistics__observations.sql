@@ -2,6 +2,12 @@ with source as (
     select * from {{ source('raw', 'statistics_observations') }}
 ),
 
+-- rows a blocking data-quality rule quarantined (see mart_quarantine)
+quarantined as (
+    select source_file, source_row, record_key from {{ source('raw', 'rule_failures') }}
+    where source_kind = 'statistics'
+),
+
 renamed as (
     select
         md5(concat_ws('|', file_sha256, source_row, indicator, year)) as observation_id,
@@ -23,6 +29,12 @@ renamed as (
         cast(raw_root_rank as integer) as raw_root_rank,
         loaded_at
     from source
+    where not exists (
+        select 1 from quarantined
+        where quarantined.source_file = source.source_file
+            and quarantined.source_row = source.source_row
+            and quarantined.record_key = source.indicator || '|' || source.year
+    )
 )
 
 select * from renamed
