@@ -125,13 +125,13 @@ def test_settings_resolve_relative_roots_against_the_project():
 
 
 def test_a_failing_dbt_test_holds_the_publish(tmp_path, make_root, published_default):
-    """Figures that pass the raw suite but make an implausible mart: GDP 1 亿元 per 10 million people."""
+    """Figures that pass the raw suite but make an implausible mart: GDP 10 亿元 per 40 million people."""
     with open(DBT_PROJECT_DIR / "seeds" / "cluster_members.csv", encoding="utf-8") as handle:
         members = [row for row in csv.DictReader(handle) if row["cluster_id"] == "cy"]
     rows = "".join(
-        f"{m['city_code']},{m['city_name_zh']},,2030,{indicator},{value},{unit},test\n"
+        f"{m['city_code']},{m['city_name_zh']},,2015,{indicator},{value},{unit},test\n"
         for m in members
-        for indicator, value, unit in (("gdp", 1, "亿元"), ("population_year_end", 1000, "万人"))
+        for indicator, value, unit in (("gdp", 10, "亿元"), ("population_year_end", 4000, "万人"))
     )
     warehouse_dir = tmp_path / "wh"
     shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir)
