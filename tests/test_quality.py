@@ -66,7 +66,10 @@ def test_a_statistics_file_breaking_a_rule_holds_the_refresh(tmp_path, make_root
 def test_a_document_dated_in_the_future_holds_the_refresh(make_root, last_good):
     warehouse_dir, served = last_good
     before = served()
-    page = "<html><body><div>长江中游城市群观察时间:2099-03-01 09:15:00</div><p>武汉市地区生产总值稳步增长，城市群合作加深。</p></body></html>"
+    page = (
+        "<html><body><div>长江中游城市群观察时间:2099-03-01 09:15:00</div>"
+        "<p>武汉市地区生产总值稳步增长，城市群合作加深。</p></body></html>"
+    )
     bad = make_root({"future.html": page}, kind="documents")
     refresh = run_refresh(warehouse_dir, REPO_RAW, bad)
     assert_held(refresh, "documents_expectations", "published_between_1949_and_today", "future.html", before, served)
