@@ -24,8 +24,10 @@ EXPECTED_ASSET_KEYS = [
     "marts/mart_claim_reconciliation",
     "marts/mart_cluster_year",
     "marts/mart_document_mentions",
+    "marts/mart_quality_history",
     "marts/mart_quarantine",
     "raw/admin_divisions",
+    "raw/check_history",
     "raw/document_claims",
     "raw/document_dates",
     "raw/document_files",
@@ -35,6 +37,7 @@ EXPECTED_ASSET_KEYS = [
     "raw/document_quarantine",
     "raw/documents",
     "raw/prefecture_crosswalk",
+    "raw/rule_failures",
     "raw/statistics_files",
     "raw/statistics_observations",
     "raw/statistics_quarantine",
@@ -53,6 +56,8 @@ EXPECTED_ASSET_KEYS = [
     "staging/stg_documents__near_duplicates",
     "staging/stg_documents__paragraphs",
     "staging/stg_documents__quarantine",
+    "staging/stg_quality__check_history",
+    "staging/stg_quality__rule_failures",
     "staging/stg_reference__admin_divisions",
     "staging/stg_reference__prefecture_crosswalk",
     "staging/stg_statistics__observations",
@@ -125,13 +130,13 @@ def test_settings_resolve_relative_roots_against_the_project():
 
 
 def test_a_failing_dbt_test_holds_the_publish(tmp_path, make_root, published_default):
-    """Figures that pass the raw suite but make an implausible mart: GDP 10 亿元 per 40 million people."""
+    """Figures that pass the raw suite but make an implausible mart: GDP 50 亿元 per 40 million people."""
     with open(DBT_PROJECT_DIR / "seeds" / "cluster_members.csv", encoding="utf-8") as handle:
         members = [row for row in csv.DictReader(handle) if row["cluster_id"] == "cy"]
     rows = "".join(
         f"{m['city_code']},{m['city_name_zh']},,2015,{indicator},{value},{unit},test\n"
         for m in members
-        for indicator, value, unit in (("gdp", 10, "亿元"), ("population_year_end", 4000, "万人"))
+        for indicator, value, unit in (("gdp", 50, "亿元"), ("population_year_end", 4000, "万人"))
     )
     warehouse_dir = tmp_path / "wh"
     shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir)

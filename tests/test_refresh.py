@@ -17,6 +17,7 @@ MART_TABLES = [
     "mart_claim_reconciliation",
     "mart_cluster_year",
     "mart_document_mentions",
+    "mart_quality_history",
     "mart_quarantine",
 ]
 
@@ -93,7 +94,7 @@ def test_the_same_figure_in_wan_yuan_and_yi_yuan_agrees(tmp_path, make_root):
         ("320100,南京市,江苏省,2016,gdp,-10503.02,亿元,公报\n", "city_gdp_between_1e9_and_1e14_yuan"),
         (
             "320100,南京市,江苏省,2016,gdp,10503.02,亿元,公报\n320100,南京市,江苏省,2016,gdp,10503.02,亿元,公报\n",
-            "no region, year and indicator given twice in one file",
+            "no_duplicate_figure_in_a_file",
         ),
     ],
     ids=["negative_gdp", "city_year_twice"],
@@ -123,7 +124,7 @@ def test_bad_files_are_quarantined_and_good_files_still_publish(tmp_path, make_r
             "undecodable.csv": b"admin_code,year\n\xff\xfe\xfa\x80\x81\n",
             "ragged.csv": f"{OBSERVATION_HEADER}\n330200,宁波市,浙江省,2016,gdp,8686.49,亿元,公报,oops\n",
             "unit.csv": f"{OBSERVATION_HEADER}\n330400,嘉兴市,浙江省,2016,gdp,3760,亿美元,公报\n",
-            "place.csv": f"{OBSERVATION_HEADER}\n,不存在市,浙江省,2016,gdp,1,亿元,公报\n",
+            "place.csv": f"{OBSERVATION_HEADER}\n,不存在市,浙江省,2016,gdp,1000,亿元,公报\n",
         }
     )
     refresh = run_refresh(tmp_path / "wh", root)

@@ -176,6 +176,7 @@ def statistics_rules(known_codes: frozenset[str]) -> list[Rule]:
     ]
 
 
+MUNICIPALITIES = ("110000", "120000", "310000", "500000")
 _PERIOD_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})[_-]((?:19|20)\d{2})(?!\d)")
 
 
@@ -185,7 +186,8 @@ def prepare_statistics(frame: pd.DataFrame, today: date) -> pd.DataFrame:
     frame["region_key"] = frame["region_code"].fillna(frame["region_name"])
     code = frame["region_code"].fillna("")
     frame["region_level"] = "city"
-    frame.loc[code.str.endswith("0000"), "region_level"] = "province"
+    # xx0000 is a province, except the four municipalities, which are cities as well (上海 310000)
+    frame.loc[code.str.endswith("0000") & ~code.isin(MUNICIPALITIES), "region_level"] = "province"
     frame.loc[code == "100000", "region_level"] = "nation"
     periods = frame["source_file"].map(_file_period)
     frame["year_in_period"] = [
