@@ -27,6 +27,8 @@ DBT_TARGET_VAR = "WAREHOUSE_TARGET"
 # dbt reads the build database path from this variable (dbt_project/profiles.yml); only the
 # transform step sets it, from Settings.dbt_env().
 BUILD_DB_VAR = "WAREHOUSE_BUILD_DB"
+# Run tag: re-read every raw file instead of only new and changed ones (`warehouse refresh --full`).
+FULL_REFRESH_TAG = "warehouse/full"
 
 
 @dataclass(frozen=True)

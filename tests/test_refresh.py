@@ -54,6 +54,16 @@ def test_default_refresh_publishes_every_mart_with_exact_figures(published_defau
     assert "serving/warehouse" in refresh.materialized
 
 
+def test_default_refresh_links_duplicate_and_near_duplicate_documents(published_default):
+    rows = published_default.serving(
+        "select regexp_extract(source_file, '[^/]+$'), file_count, "
+        "regexp_extract(coalesce(near_duplicate_of_file, ''), '[^/]+$') from marts.dim_document "
+        "left join (select document_id as near_duplicate_of, source_file as near_duplicate_of_file "
+        "from marts.dim_document) using (near_duplicate_of) where title like '长三角城市群经济总量%' order by 1"
+    )
+    assert rows == [("duplicate_of_news.txt", 2, ""), ("near_duplicate_news.txt", 1, "duplicate_of_news.txt")]
+
+
 def test_refresh_with_shared_raw_adds_census_and_every_city(tmp_path, shared_raw):
     refresh = run_refresh(tmp_path, REPO_RAW, shared_raw)
     assert refresh.result.success

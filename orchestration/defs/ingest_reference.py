@@ -13,7 +13,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from orchestration.config import FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
+from orchestration.lib.incremental import plan_files, previous_manifest, save_manifest
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.textio import RawFile, decode
 from orchestration.lib.warehouse import replace_table
@@ -89,16 +91,31 @@ def read_reference(table: ReferenceTable, folders: tuple[Path, ...]) -> pd.DataF
     ],
     group_name="raw",
     pool="warehouse_writer",
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
 )
-def reference(warehouse: Warehouse):
-    """Read the reference tables of every raw root into the build database."""
+def reference(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Reload the reference tables of every raw root when any of their files is new, changed or gone
+    (always with the run tag warehouse/full=true); otherwise keep them unread."""
+    full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     folders = warehouse.settings.raw_dirs("reference")
-    loaded_at = datetime.now(UTC).isoformat()
+    paths = [folder / t.file_name for folder in folders for t in REFERENCE_TABLES if (folder / t.file_name).is_file()]
+    loaded_at = datetime.now(UTC)
     with warehouse.connect() as conn:
+        plan = plan_files(paths, previous_manifest(conn, "reference"), full)
+        reload = full or plan.changed or plan.deleted or not _tables_exist(conn)
         clear_rule_failures(conn, "reference")
         for table in REFERENCE_TABLES:
-            rows = replace_table(conn, f"raw.{table.name}", table.ddl, read_reference(table, folders))
+            if reload:
+                rows = replace_table(conn, f"raw.{table.name}", table.ddl, read_reference(table, folders))
+            else:
+                rows = conn.execute(f"select count(*) from raw.{table.name}").fetchone()[0]
             yield dg.MaterializeResult(
                 asset_key=["raw", table.name],
-                metadata={"dagster/row_count": rows, "loaded_at": loaded_at},
+                metadata={"dagster/row_count": rows, "files_read": plan.files_read if not reload else len(paths)},
             )
+        save_manifest(conn, "reference", plan, loaded_at)
+
+
+def _tables_exist(conn) -> bool:
+    names = {r[0] for r in conn.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+    return all(t.name in names for t in REFERENCE_TABLES)

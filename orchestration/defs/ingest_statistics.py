@@ -6,7 +6,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from orchestration.config import FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
+from orchestration.lib.incremental import plan_files, previous_manifest, replace_rows_of_files, save_manifest
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.statistics import parse_statistics_file
 from orchestration.lib.textio import RawFile
@@ -45,18 +47,20 @@ def statistics_files(roots: tuple[Path, ...]) -> list[tuple[int, Path]]:
     ]
 
 
-def read_statistics(roots: tuple[Path, ...], loaded_at: datetime) -> dict[str, pd.DataFrame]:
-    """Parse every table; return the frames of ``raw.statistics_observations``, ``_quarantine``, ``_files``."""
-    observations, quarantine, files = [], [], []
-    for rank, path in statistics_files(roots):
-        raw = RawFile.read(path)
+def read_statistics(files: dict[str, tuple[int, bytes]], loaded_at: datetime) -> dict[str, pd.DataFrame]:
+    """Parse the given tables (path -> (raw root rank, bytes)); return the frames of
+    ``raw.statistics_observations``, ``_quarantine`` and ``_files``."""
+    observations, quarantine, files_read = [], [], []
+    for name, (rank, data) in files.items():
+        path = Path(name)
+        raw = RawFile(path, data)
         parsed = parse_statistics_file(raw)
         provenance = {"source_file": str(path), "file_sha256": raw.sha256, "loaded_at": loaded_at}
         for row in parsed.observations:
             row["publication"] = row["publication"] or path.name
             observations.append({**row, **provenance, "raw_root_rank": rank})
         quarantine.extend({**row, **provenance} for row in parsed.quarantine)
-        files.append(
+        files_read.append(
             {
                 **provenance,
                 "size_bytes": len(raw.data),
@@ -73,7 +77,7 @@ def read_statistics(roots: tuple[Path, ...], loaded_at: datetime) -> dict[str, p
     return {
         "observations": pd.DataFrame(observations),
         "quarantine": pd.DataFrame(quarantine),
-        "files": pd.DataFrame(files),
+        "files": pd.DataFrame(files_read),
     }
 
 
@@ -97,23 +101,35 @@ def read_statistics(roots: tuple[Path, ...], loaded_at: datetime) -> dict[str, p
     ],
     group_name="raw",
     pool="warehouse_writer",
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
 )
 def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Read every statistics table of every raw root into the build database."""
-    settings = warehouse.settings
-    frames = read_statistics(settings.raw_dirs("statistics"), datetime.now(UTC))
+    """Read the statistics tables that are new or changed since the last refresh (all of them with the
+    run tag warehouse/full=true) and drop the rows of changed and deleted files."""
+    full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
+    loaded_at = datetime.now(UTC)
+    ranked = {str(path): rank for rank, path in statistics_files(warehouse.settings.raw_dirs("statistics"))}
+    with warehouse.connect() as conn:
+        plan = plan_files([Path(p) for p in ranked], previous_manifest(conn, "statistics"), full)
+    frames = read_statistics({p: (ranked[p], data) for p, data in plan.changed.items()}, loaded_at)
+    stale = [*plan.changed, *plan.deleted]
+    tables = {
+        "observations": ("raw.statistics_observations", OBSERVATION_COLUMNS),
+        "quarantine": ("raw.statistics_quarantine", QUARANTINE_COLUMNS),
+        "files": ("raw.statistics_files", FILE_COLUMNS),
+    }
     with warehouse.connect() as conn:
         counts = {
-            "observations": replace_table(
-                conn, "raw.statistics_observations", OBSERVATION_COLUMNS, frames["observations"]
-            ),
-            "quarantine": replace_table(conn, "raw.statistics_quarantine", QUARANTINE_COLUMNS, frames["quarantine"]),
-            "files": replace_table(conn, "raw.statistics_files", FILE_COLUMNS, frames["files"]),
+            name: replace_table(conn, table, ddl, frames[name])
+            if full
+            else replace_rows_of_files(conn, table, ddl, frames[name], stale)
+            for name, (table, ddl) in tables.items()
         }
+        save_manifest(conn, "statistics", plan, loaded_at)
         clear_rule_failures(conn, "statistics")
-    if counts["quarantine"]:
+    if len(frames["quarantine"]):
         context.log.warning(
-            f"{counts['quarantine']} statistics rows quarantined:\n"
+            f"{len(frames['quarantine'])} statistics rows quarantined:\n"
             + frames["quarantine"][["source_file", "source_row", "reason"]].head(10).to_string(index=False)
         )
     for name, frame in frames.items():
@@ -121,6 +137,9 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
             asset_key=["raw", f"statistics_{name}"],
             metadata={
                 "dagster/row_count": counts[name],
+                "files_read": plan.files_read,
+                "files_changed": len(plan.changed),
+                "files_deleted": len(plan.deleted),
                 "preview": dg.MetadataValue.md(frame.head(10).to_markdown(index=False) if len(frame) else "empty"),
             },
         )

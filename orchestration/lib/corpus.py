@@ -16,7 +16,6 @@ from orchestration.lib.places import Gazetteer
 from orchestration.lib.textio import DecodeError, RawFile, decode
 
 DOCUMENT_SUFFIXES = {".txt": "text", ".md": "markdown", ".html": "html", ".htm": "html"}
-NEAR_DUPLICATE_RATIO = 0.5
 
 
 def document_files(folders: tuple[Path, ...]) -> list[Path]:
@@ -36,11 +35,18 @@ def document_id(text: str) -> str:
 
 
 def read_documents(folders: tuple[Path, ...], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, pd.DataFrame]:
+    """Every document file of ``folders``, read now."""
+    return parse_documents({str(p): p.read_bytes() for p in document_files(folders)}, gazetteer, loaded_at)
+
+
+def parse_documents(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, pd.DataFrame]:
+    """Rows of the ``raw.document*`` tables for the given files (path -> bytes), each parsed on its own:
+    which file of several with the same text stands for the document is decided downstream, so a
+    refresh can re-parse only the files that changed."""
     tables: dict[str, list[dict]] = defaultdict(list)
-    seen: dict[str, str] = {}
-    paragraph_sets: dict[str, set[str]] = {}
-    for path in document_files(folders):
-        raw = RawFile.read(path)
+    for name, data in contents.items():
+        path = Path(name)
+        raw = RawFile(path, data)
         file_row = {
             "source_file": str(path),
             "file_sha256": raw.sha256,
@@ -55,24 +61,21 @@ def read_documents(folders: tuple[Path, ...], gazetteer: Gazetteer, loaded_at: d
             tables["document_quarantine"].append({**file_row, "reason": problem})
             continue
         doc_id = document_id(text)
-        status = "duplicate" if doc_id in seen else "loaded"
-        tables["document_files"].append({**file_row, "encoding": encoding, "document_id": doc_id, "status": status})
-        if status == "duplicate":
-            continue
+        tables["document_files"].append({**file_row, "encoding": encoding, "document_id": doc_id, "status": "parsed"})
         fmt = DOCUMENT_SUFFIXES[path.suffix.lower()]
         cleaned = clean_text(text, html=fmt == "html")
         if not cleaned.paragraphs:
             tables["document_files"][-1]["status"] = "quarantined"
             tables["document_quarantine"].append({**file_row, "reason": "no text left after cleaning"})
             continue
-        seen[doc_id] = str(path)
         claims, mentions = extract_claims(cleaned.paragraphs, gazetteer)
         figure_years = {c.year for c in claims if c.year}
         meta = extract_metadata(cleaned, gazetteer.name_set, is_html=fmt == "html", figure_years=figure_years)
+        in_file = {"document_id": doc_id, "source_file": str(path)}
         tables["documents"].append(
             {
-                "document_id": doc_id,
-                "source_file": str(path),
+                **in_file,
+                "file_sha256": raw.sha256,
                 "file_format": fmt,
                 "encoding": encoding,
                 "title": meta.title,
@@ -96,11 +99,11 @@ def read_documents(folders: tuple[Path, ...], gazetteer: Gazetteer, loaded_at: d
             }
         )
         tables["document_paragraphs"].extend(
-            {"document_id": doc_id, "paragraph_index": i, "text": p} for i, p in enumerate(cleaned.paragraphs)
+            {**in_file, "paragraph_index": i, "text": p} for i, p in enumerate(cleaned.paragraphs)
         )
         tables["document_dates"].extend(
             {
-                "document_id": doc_id,
+                **in_file,
                 **{k: v for k, v in asdict(d).items() if k != "context"},
                 "context": d.context[:200],
             }
@@ -108,7 +111,7 @@ def read_documents(folders: tuple[Path, ...], gazetteer: Gazetteer, loaded_at: d
         )
         tables["document_mentions"].extend(
             {
-                "document_id": doc_id,
+                **in_file,
                 "paragraph_index": p_index,
                 "start_offset": m.start,
                 "end_offset": m.end,
@@ -120,11 +123,7 @@ def read_documents(folders: tuple[Path, ...], gazetteer: Gazetteer, loaded_at: d
             }
             for p_index, m in mentions
         )
-        tables["document_claims"].extend(
-            {"document_id": doc_id, "claim_index": i, **vars(c)} for i, c in enumerate(claims)
-        )
-        paragraph_sets[doc_id] = set(cleaned.paragraphs)
-    tables["document_near_duplicates"] = near_duplicates(paragraph_sets)
+        tables["document_claims"].extend({**in_file, "claim_index": i, **vars(c)} for i, c in enumerate(claims))
     return {name: pd.DataFrame(rows) for name, rows in tables.items()}
 
 
@@ -139,29 +138,3 @@ def _decode(path: Path, raw: RawFile) -> tuple[str | None, str, str | None]:
     except DecodeError as exc:
         return str(exc), "", None
     return None, text, encoding
-
-
-def near_duplicates(paragraph_sets: dict[str, set[str]]) -> list[dict]:
-    """Pairs of documents sharing at least half of the shorter one's paragraphs; the earlier one is
-    the original. Candidates come from an index of paragraphs, so unrelated pairs are never compared."""
-    index: dict[str, list[str]] = defaultdict(list)
-    order = {doc: i for i, doc in enumerate(paragraph_sets)}
-    for doc, paragraphs in paragraph_sets.items():
-        for paragraph in paragraphs:
-            if len(paragraph) >= 20:
-                index[paragraph].append(doc)
-    shared: dict[tuple[str, str], int] = defaultdict(int)
-    for docs in index.values():
-        for i, a in enumerate(docs):
-            for b in docs[i + 1 :]:
-                shared[(a, b) if order[a] < order[b] else (b, a)] += 1
-    return [
-        {
-            "document_id": b,
-            "near_duplicate_of": a,
-            "shared_paragraphs": count,
-            "shared_ratio": round(count / min(len(paragraph_sets[a]), len(paragraph_sets[b])), 4),
-        }
-        for (a, b), count in sorted(shared.items())
-        if count / min(len(paragraph_sets[a]), len(paragraph_sets[b])) >= NEAR_DUPLICATE_RATIO
-    ]

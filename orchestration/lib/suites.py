@@ -266,11 +266,11 @@ def document_rules() -> list[Rule]:
             lambda: gxe.ExpectColumnValuesToBeInSet(column="published_in_range", value_set=[True]),
         ),
         Rule(
-            "document_id_unique",
+            "one_row_per_file",
             "duplicate",
             "block",
-            "the same text is one document; two rows would double it",
-            lambda: gxe.ExpectColumnValuesToBeUnique(column="document_id"),
+            "each file is parsed once; two rows would double its claims",
+            lambda: gxe.ExpectCompoundColumnsToBeUnique(column_list=["document_id", "source_file"]),
         ),
         Rule(
             "complete_text",

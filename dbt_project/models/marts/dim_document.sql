@@ -11,7 +11,7 @@ files as (
 
 near as (
     select document_id, arg_max(near_duplicate_of, shared_ratio) as near_duplicate_of, max(shared_ratio) as shared_ratio
-    from {{ ref('stg_documents__near_duplicates') }}
+    from {{ ref('int_document_near_duplicates') }}
     group by document_id
 )
 

@@ -1,0 +1,121 @@
+"""Which raw files changed since the last refresh, without reading the ones that did not.
+
+The warehouse keeps, per source kind, the size, modification time and sha256 of every file it has
+ingested (``raw.file_manifest``). A file whose size and mtime are unchanged is trusted unread; any
+other is read and hashed, and counts as changed only when its content differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+MANIFEST_DDL = """
+create table if not exists raw.file_manifest (
+    source_kind varchar not null, source_file varchar not null, size_bytes bigint not null,
+    mtime_ns bigint not null, file_sha256 varchar not null, ingested_at timestamptz not null
+)"""
+
+
+@dataclass
+class FilePlan:
+    """The files of one source kind, split by what the refresh must do with them."""
+
+    unchanged: dict[str, str] = field(default_factory=dict)  # path -> sha256, not read
+    changed: dict[str, bytes] = field(default_factory=dict)  # path -> content, read (new or changed)
+    deleted: list[str] = field(default_factory=list)
+    stat: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns)
+
+    @property
+    def files_read(self) -> int:
+        return len(self.changed) + self.rehashed
+
+    rehashed: int = 0  # touched files read to find their content unchanged
+
+    def sha(self, path: str) -> str:
+        return self.unchanged[path] if path in self.unchanged else hashlib.sha256(self.changed[path]).hexdigest()
+
+    @property
+    def current_shas(self) -> set[str]:
+        return {self.sha(p) for p in [*self.unchanged, *self.changed]}
+
+
+def previous_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str) -> pd.DataFrame:
+    conn.execute("create schema if not exists raw")
+    conn.execute(MANIFEST_DDL)
+    return conn.execute(
+        "select source_file, size_bytes, mtime_ns, file_sha256 from raw.file_manifest where source_kind = ?",
+        [source_kind],
+    ).df()
+
+
+def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool) -> FilePlan:
+    known = {row.source_file: row for row in previous.itertuples()}
+    plan = FilePlan()
+    for path in paths:
+        stat = path.stat()
+        key = str(path)
+        plan.stat[key] = (stat.st_size, stat.st_mtime_ns)
+        before = known.get(key)
+        if not full and before is not None and (before.size_bytes, before.mtime_ns) == plan.stat[key]:
+            plan.unchanged[key] = before.file_sha256
+            continue
+        data = path.read_bytes()
+        if not full and before is not None and hashlib.sha256(data).hexdigest() == before.file_sha256:
+            plan.unchanged[key] = before.file_sha256
+            plan.rehashed += 1
+            continue
+        plan.changed[key] = data
+    plan.deleted = sorted(set(known) - set(plan.stat))
+    return plan
+
+
+def save_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str, plan: FilePlan, ingested_at) -> None:
+    rows = pd.DataFrame(
+        [
+            {
+                "source_kind": source_kind,
+                "source_file": path,
+                "size_bytes": size,
+                "mtime_ns": mtime,
+                "file_sha256": plan.sha(path),
+                "ingested_at": ingested_at,
+            }
+            for path, (size, mtime) in plan.stat.items()
+        ],
+        columns=["source_kind", "source_file", "size_bytes", "mtime_ns", "file_sha256", "ingested_at"],
+    )
+    conn.execute("delete from raw.file_manifest where source_kind = ?", [source_kind])
+    if len(rows):
+        conn.register("_manifest", rows)
+        try:
+            conn.execute("insert into raw.file_manifest select * from _manifest")
+        finally:
+            conn.unregister("_manifest")
+
+
+def replace_rows_of_files(
+    conn: duckdb.DuckDBPyConnection, table: str, ddl: str, frame: pd.DataFrame | None, stale_files: list[str]
+) -> int:
+    """Delete the rows of ``stale_files`` (changed or deleted) from ``table`` and insert ``frame``."""
+    schema = table.split(".")[0]
+    conn.execute(f"create schema if not exists {schema}")
+    conn.execute(f"create table if not exists {table} ({ddl})")
+    if stale_files:
+        conn.register("_stale", pd.DataFrame({"source_file": stale_files}))
+        try:
+            conn.execute(f"delete from {table} where source_file in (select source_file from _stale)")
+        finally:
+            conn.unregister("_stale")
+    if frame is not None and len(frame):
+        columns = [part.strip().split()[0] for part in ddl.split(",") if part.strip()]
+        conn.register("_incoming", frame)
+        try:
+            conn.execute(f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from _incoming")
+        finally:
+            conn.unregister("_incoming")
+    return conn.execute(f"select count(*) from {table}").fetchone()[0]
