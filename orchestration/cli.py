@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from orchestration.config import load_settings
+from orchestration.config import FULL_REFRESH_TAG, load_settings
 
-app = typer.Typer(help="Yangtze city-cluster warehouse: refresh it and query what it published.", no_args_is_help=True)
+app = typer.Typer(
+    help="Yangtze city-cluster warehouse: refresh it, see its state, query what it published.", no_args_is_help=True
+)
 console = Console()
 
 EXAMPLE_QUERY = """
@@ -32,22 +37,42 @@ class RefreshOutcome:
     skipped_assets: list[str] = field(default_factory=list)
 
 
-def run_refresh(instance=None) -> RefreshOutcome:
+def run_refresh(instance=None, full: bool = False, progress: Progress | None = None) -> RefreshOutcome:
     """Run ``warehouse_refresh_job`` in this process and say what held it back, if anything."""
     from dagster import DagsterEventType, DagsterInstance
+    from dagster._core.utils import make_new_run_id
 
     from orchestration.definitions import defs
 
     job = defs().resolve_job_def("warehouse_refresh_job")
     instance = instance or DagsterInstance.get()
-    # Events go to the instance (and the UI); the terminal shows warnings and the summary below.
+    run_id = make_new_run_id()
+    # Events go to the instance (and the UI); the terminal shows warnings, progress and the summary.
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
+    tags = {FULL_REFRESH_TAG: "true"} if full else {}
+    holder: dict = {}
+    worker = threading.Thread(
+        target=lambda: holder.update(
+            result=job.execute_in_process(
+                instance=instance, raise_on_error=False, run_config=quiet, tags=tags, run_id=run_id
+            )
+        )
+    )
+    worker.start()
+    task = progress.add_task("refresh", total=len(job.graph.node_defs)) if progress else None
+    while worker.is_alive():
+        worker.join(0.5)
+        if progress:
+            done = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_SUCCESS).records
+            started = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_START).records
+            step = started[-1].event_log_entry.dagster_event.step_key if started else "starting"
+            progress.update(task, completed=len(done), description=f"refresh: {step}")
+    result = holder["result"]
     outcome = RefreshOutcome(success=result.success, run_id=result.run_id)
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if not evaluation.passed:
+            if not evaluation.passed and evaluation.blocking:
                 why = evaluation.description or _metadata_text(evaluation.metadata)
                 outcome.failed_checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} — {why}")
         elif event.event_type == DagsterEventType.STEP_FAILURE:
@@ -64,12 +89,21 @@ def _metadata_text(metadata) -> str:
 
 
 @app.command()
-def refresh() -> None:
-    """Run one full refresh: ingest every raw root, build and test the models, publish if all checks pass."""
+def refresh(full: bool = typer.Option(False, "--full", help="Re-read every raw file, not only new and changed ones.")):
+    """Refresh: ingest the raw roots, build and test the models, publish if every blocking check passes."""
+    from orchestration.lib.alerts import record_alert
+
     settings = load_settings()
-    roots = ", ".join(str(r) for r in settings.raw_roots)
-    with console.status(f"Refreshing from {roots} …"):
-        outcome = run_refresh()
+    console.print(f"Refreshing from {', '.join(str(r) for r in settings.raw_roots)}" + (" (full)" if full else ""))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} steps"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        outcome = run_refresh(full=full, progress=progress)
     if not outcome.success:
         console.print(f"[bold red]Refresh {outcome.run_id} held back: nothing was published.[/]")
         for line in outcome.failed_checks:
@@ -78,6 +112,13 @@ def refresh() -> None:
             console.print(f"  [red]failed step[/] {line[:2000]}")
         console.print(f"  not materialized: {', '.join(outcome.skipped_assets) or 'none'}")
         console.print(f"  serving file unchanged: {settings.serving_path}")
+        record_alert(
+            settings,
+            outcome.run_id,
+            "warehouse_refresh_job",
+            "; ".join(outcome.failed_checks + outcome.failed_steps) or "refresh failed",
+        )
+        console.print(f"  alert recorded in {settings.alerts_path}")
         raise typer.Exit(code=1)
     console.print(f"[bold green]Refresh {outcome.run_id} published.[/]")
     console.print(f"  warehouse (DuckDB, read-only use): {settings.serving_path}")
@@ -89,12 +130,56 @@ def refresh() -> None:
 
 
 @app.command()
+def status() -> None:
+    """Last refreshes, the last publication, row counts per mart, checks and quarantine counts."""
+    from dagster import DagsterInstance, RunsFilter
+
+    settings = load_settings()
+    runs = DagsterInstance.get().get_run_records(RunsFilter(job_name="warehouse_refresh_job"), limit=5)
+    table = Table("run", "status", "started", "tags", title="Last refreshes")
+    for record in runs:
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.start_time)) if record.start_time else ""
+        tags = ", ".join(f"{k}={v}" for k, v in record.dagster_run.tags.items() if k.startswith("warehouse/"))
+        table.add_row(record.dagster_run.run_id[:8], record.dagster_run.status.value, started, tags)
+    console.print(table)
+    if not settings.serving_path.exists():
+        console.print(f"[yellow]Nothing published yet at {settings.serving_path}.[/]")
+        return
+    _print_query(
+        "select mart, row_count, published_at, inputs, inputs_last_changed_at, refresh_id "
+        "from meta.publication order by mart",
+        title=f"Published {settings.serving_path}",
+    )
+    _print_query(
+        "select refresh_id, any_value(refresh_passed) as passed, count(*) as checks, "
+        "count(*) filter (where outcome = 'failed_blocking') as failed, count(*) filter (where outcome = 'warned') "
+        "as warned, min(checked_at) as checked_at from marts.mart_quality_history group by refresh_id "
+        "order by checked_at desc limit 5",
+        title="Checks of recent refreshes",
+    )
+    _print_query(
+        "select source_kind, stage, count(*) as rows from marts.mart_quarantine group by all order by all",
+        title="Quarantine",
+    )
+
+
+@app.command()
+def quarantine(limit: int = typer.Option(50, help="Rows to show.")) -> None:
+    """What the last published refresh held back, and why."""
+    _print_query(
+        "select source_kind, stage, regexp_extract(source_file, '[^/]+$') as file, source_row as row, rule, reason "
+        f"from marts.mart_quarantine order by source_kind, file, row limit {int(limit)}",
+        title="Held back",
+    )
+
+
+@app.command()
 def query(sql: str) -> None:
     """Run SQL read-only against the published warehouse and print the result as a table."""
     _print_query(sql)
 
 
-def _print_query(sql: str) -> None:
+def _print_query(sql: str, title: str | None = None) -> None:
     import duckdb
 
     settings = load_settings()
@@ -111,7 +196,7 @@ def _print_query(sql: str) -> None:
         raise typer.Exit(code=1) from exc
     finally:
         conn.close()
-    table = Table(*columns)
+    table = Table(*columns, title=title)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)

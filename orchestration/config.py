@@ -27,6 +27,9 @@ DBT_TARGET_VAR = "WAREHOUSE_TARGET"
 # dbt reads the build database path from this variable (dbt_project/profiles.yml); only the
 # transform step sets it, from Settings.dbt_env().
 BUILD_DB_VAR = "WAREHOUSE_BUILD_DB"
+ALERT_WEBHOOK_VAR = "WAREHOUSE_ALERT_WEBHOOK"
+# Fault injection for the crash tests only: "publish" makes the publish step pause before its rename.
+FAULT_PAUSE_VAR = "WAREHOUSE_FAULT_PAUSE"
 # Run tag: re-read every raw file instead of only new and changed ones (`warehouse refresh --full`).
 FULL_REFRESH_TAG = "warehouse/full"
 
@@ -36,6 +39,8 @@ class Settings:
     raw_roots: tuple[Path, ...]
     warehouse_dir: Path
     dbt_target: str = "duckdb"
+    alert_webhook: str | None = None
+    fault_pause: str | None = None
 
     @property
     def build_db_path(self) -> Path:
@@ -50,6 +55,15 @@ class Settings:
     @property
     def parquet_dir(self) -> Path:
         return self.warehouse_dir / "parquet"
+
+    @property
+    def refresh_lock_path(self) -> Path:
+        return self.warehouse_dir / ".refresh.lock"
+
+    @property
+    def alerts_path(self) -> Path:
+        """One JSON line per failed refresh (also posted to WAREHOUSE_ALERT_WEBHOOK when set)."""
+        return self.warehouse_dir / "alerts.jsonl"
 
     def raw_dirs(self, kind: str) -> tuple[Path, ...]:
         """The existing ``<root>/<kind>`` folders, in root order."""
@@ -73,4 +87,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raw_roots=roots,
         warehouse_dir=_resolve(env.get(WAREHOUSE_DIR_VAR, "warehouse")),
         dbt_target=env.get(DBT_TARGET_VAR, "duckdb"),
+        alert_webhook=env.get(ALERT_WEBHOOK_VAR) or None,
+        fault_pause=env.get(FAULT_PAUSE_VAR) or None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -56,9 +57,10 @@ class Refresh:
 
 
 def run_refresh(warehouse_dir: Path, *roots: Path) -> Refresh:
-    settings = load_settings(
-        {"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_RAW_ROOTS": ":".join(str(r) for r in roots)}
-    )
+    env = {"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_RAW_ROOTS": ":".join(str(r) for r in roots)}
+    if "WAREHOUSE_FAULT_PAUSE" in os.environ:  # the crash tests set it for a refresh in a subprocess
+        env["WAREHOUSE_FAULT_PAUSE"] = os.environ["WAREHOUSE_FAULT_PAUSE"]
+    settings = load_settings(env)
     defs = warehouse_definitions()
     result = dg.materialize(
         [*defs.assets, *(defs.asset_checks or [])],

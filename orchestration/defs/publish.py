@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.resources import Warehouse
-from orchestration.defs.transform import MART_KEYS
+from orchestration.defs.transform import MART_KEYS, mart_source_kinds
 from orchestration.lib.publish import publish_marts, remove_stale_temporaries
 
 
@@ -13,6 +13,7 @@ from orchestration.lib.publish import publish_marts, remove_stale_temporaries
     group_name="serving",
     kinds={"duckdb", "parquet"},
     pool="warehouse_writer",
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
 )
 def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The published warehouse: serving.duckdb (schema marts) and parquet/<mart>.parquet, replaced
@@ -22,7 +23,12 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -
     if stale:
         context.log.warning(f"removed temporary files of an interrupted publish: {[p.name for p in stale]}")
     publication = publish_marts(
-        settings.build_db_path, settings.serving_path, settings.parquet_dir, refresh_id=context.run.run_id
+        settings.build_db_path,
+        settings.serving_path,
+        settings.parquet_dir,
+        refresh_id=context.run.run_id,
+        mart_inputs=mart_source_kinds(),
+        pause_before_replace=60 if settings.fault_pause == "publish" else 0,
     )
     return dg.MaterializeResult(
         metadata={

@@ -1,5 +1,6 @@
 """Resources, built once from Settings; tests build their own with ``build_resources``."""
 
+import fcntl
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,10 +18,40 @@ class Warehouse(dg.ConfigurableResource):
 
     raw_roots: list[str]
     warehouse_dir: str
+    alert_webhook: str = ""
+    fault_pause: str = ""
 
     @property
     def settings(self) -> Settings:
-        return Settings(raw_roots=tuple(Path(p) for p in self.raw_roots), warehouse_dir=Path(self.warehouse_dir))
+        return Settings(
+            raw_roots=tuple(Path(p) for p in self.raw_roots),
+            warehouse_dir=Path(self.warehouse_dir),
+            alert_webhook=self.alert_webhook or None,
+            fault_pause=self.fault_pause or None,
+        )
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["Warehouse"]:
+        """Hold the warehouse's refresh lock for the whole run (the code location runs every step in one
+        process), so two refreshes started together run one after the other. The kernel drops the lock
+        when the process dies, so a killed refresh leaves nothing to clean up by hand. Sensors and
+        schedules use this resource outside a run and take no lock."""
+        if context.dagster_run is None:
+            yield self
+            return
+        lock_path = self.settings.refresh_lock_path
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if context.log:
+                    context.log.info(f"another refresh holds {lock_path}; waiting for it to finish")
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield self
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -37,7 +68,10 @@ class Warehouse(dg.ConfigurableResource):
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
         "warehouse": Warehouse(
-            raw_roots=[str(p) for p in settings.raw_roots], warehouse_dir=str(settings.warehouse_dir)
+            raw_roots=[str(p) for p in settings.raw_roots],
+            warehouse_dir=str(settings.warehouse_dir),
+            alert_webhook=settings.alert_webhook or "",
+            fault_pause=settings.fault_pause or "",
         ),
         # dbt from this interpreter's environment, whatever PATH the run was started with
         "dbt": DbtCliResource(

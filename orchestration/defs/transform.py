@@ -1,5 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and checks (staging → intermediate → marts)."""
 
+import functools
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -93,3 +95,38 @@ def dbt_test_record(refresh_id: str, result: dg.AssetCheckResult) -> CheckRecord
 
 
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
+
+
+def source_kind(source_table: str) -> str:
+    """statistics_* -> statistics, document* -> documents, the NBS and crosswalk tables -> reference."""
+    if source_table.startswith("statistics"):
+        return "statistics"
+    if source_table.startswith("document"):
+        return "documents"
+    return "reference" if source_table in ("admin_divisions", "prefecture_crosswalk") else "quality"
+
+
+def mart_source_kinds() -> dict[str, set[str]]:
+    """For each mart, the kinds of raw input it is built from, walking the dbt manifest's lineage."""
+    nodes = {**dbt_project_manifest()["nodes"], **dbt_project_manifest()["sources"]}
+    kinds: dict[str, set[str]] = {}
+
+    def inputs(unique_id: str) -> set[str]:
+        if unique_id not in kinds:
+            node = nodes.get(unique_id, {})
+            if node.get("resource_type") == "source":
+                kinds[unique_id] = {source_kind(node["name"])}
+            else:
+                kinds[unique_id] = set().union(*(inputs(p) for p in node.get("depends_on", {}).get("nodes", [])))
+        return kinds[unique_id]
+
+    return {
+        node["name"]: inputs(unique_id) - {"quality"}
+        for unique_id, node in nodes.items()
+        if node.get("resource_type") == "model" and node["fqn"][1] == "marts"
+    }
+
+
+@functools.cache
+def dbt_project_manifest() -> dict:
+    return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))

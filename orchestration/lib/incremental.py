@@ -17,7 +17,7 @@ import pandas as pd
 MANIFEST_DDL = """
 create table if not exists raw.file_manifest (
     source_kind varchar not null, source_file varchar not null, size_bytes bigint not null,
-    mtime_ns bigint not null, file_sha256 varchar not null, ingested_at timestamptz not null
+    mtime_ns bigint not null, file_sha256 varchar not null, changed_at timestamptz not null
 )"""
 
 
@@ -29,6 +29,7 @@ class FilePlan:
     changed: dict[str, bytes] = field(default_factory=dict)  # path -> content, read (new or changed)
     deleted: list[str] = field(default_factory=list)
     stat: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns)
+    changed_at: dict[str, object] = field(default_factory=dict)  # path -> when its content last changed
 
     @property
     def files_read(self) -> int:
@@ -48,14 +49,15 @@ def previous_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str) -> pd.D
     conn.execute("create schema if not exists raw")
     conn.execute(MANIFEST_DDL)
     return conn.execute(
-        "select source_file, size_bytes, mtime_ns, file_sha256 from raw.file_manifest where source_kind = ?",
+        "select source_file, size_bytes, mtime_ns, file_sha256, changed_at from raw.file_manifest "
+        "where source_kind = ?",
         [source_kind],
     ).df()
 
 
 def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool) -> FilePlan:
     known = {row.source_file: row for row in previous.itertuples()}
-    plan = FilePlan()
+    plan = FilePlan(changed_at={row.source_file: row.changed_at for row in previous.itertuples()})
     for path in paths:
         stat = path.stat()
         key = str(path)
@@ -74,7 +76,8 @@ def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool) -> FilePla
     return plan
 
 
-def save_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str, plan: FilePlan, ingested_at) -> None:
+def save_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str, plan: FilePlan, now) -> None:
+    """Record every current file; ``changed_at`` moves only for files whose content changed."""
     rows = pd.DataFrame(
         [
             {
@@ -83,11 +86,11 @@ def save_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str, plan: FileP
                 "size_bytes": size,
                 "mtime_ns": mtime,
                 "file_sha256": plan.sha(path),
-                "ingested_at": ingested_at,
+                "changed_at": now if path in plan.changed else plan.changed_at.get(path, now),
             }
             for path, (size, mtime) in plan.stat.items()
         ],
-        columns=["source_kind", "source_file", "size_bytes", "mtime_ns", "file_sha256", "ingested_at"],
+        columns=["source_kind", "source_file", "size_bytes", "mtime_ns", "file_sha256", "changed_at"],
     )
     conn.execute("delete from raw.file_manifest where source_kind = ?", [source_kind])
     if len(rows):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,8 +52,18 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     return stale
 
 
-def publish_marts(build_db: Path, serving_path: Path, parquet_dir: Path, refresh_id: str) -> Publication:
-    """Copy every table of the build database's ``marts`` schema into a new serving file and Parquet."""
+def publish_marts(
+    build_db: Path,
+    serving_path: Path,
+    parquet_dir: Path,
+    refresh_id: str,
+    mart_inputs: dict[str, set[str]] | None = None,
+    pause_before_replace: float = 0,
+) -> Publication:
+    """Copy every table of the build database's ``marts`` schema into a new serving file and Parquet.
+
+    ``meta.publication`` gets one row per mart: its row count, when it was published, the kinds of raw
+    input it is built from (``mart_inputs``) and when any of those inputs last changed."""
     published_at = datetime.now(UTC)
     staging_dir = parquet_dir / f".staging-{uuid.uuid4().hex}"
     row_counts: dict[str, int] = {}
@@ -75,12 +86,34 @@ def publish_marts(build_db: Path, serving_path: Path, parquet_dir: Path, refresh
             for table in tables:
                 conn.execute(f"create table {SERVING_SCHEMA}.{table} as select * from build.{SERVING_SCHEMA}.{table}")
                 row_counts[table] = conn.execute(f"select count(*) from {SERVING_SCHEMA}.{table}").fetchone()[0]
+            changed = (
+                dict(
+                    conn.execute(
+                        "select source_kind, max(changed_at) from build.raw.file_manifest group by source_kind"
+                    ).fetchall()
+                )
+                if _has_manifest(conn)
+                else {}
+            )
             conn.execute("detach build")
             conn.execute("create schema meta")
+            inputs = {table: sorted((mart_inputs or {}).get(table, set())) for table in row_counts}
+            last_changed = {
+                table: max((changed[kind] for kind in kinds if kind in changed), default=None)
+                for table, kinds in inputs.items()
+            }
             conn.execute(
-                "create table meta.publication as select ?::varchar as refresh_id, "
-                "?::timestamptz as published_at, unnest(?::varchar[]) as mart, unnest(?::bigint[]) as row_count",
-                [refresh_id, published_at, list(row_counts), list(row_counts.values())],
+                "create table meta.publication as select ?::varchar as refresh_id, ?::timestamptz as published_at, "
+                "unnest(?::varchar[]) as mart, unnest(?::bigint[]) as row_count, unnest(?::varchar[]) as inputs, "
+                "unnest(?::timestamptz[]) as inputs_last_changed_at",
+                [
+                    refresh_id,
+                    published_at,
+                    list(row_counts),
+                    list(row_counts.values()),
+                    [", ".join(inputs[t]) for t in row_counts],
+                    [last_changed[t] for t in row_counts],
+                ],
             )
             staging_dir.mkdir(parents=True, exist_ok=True)
             for table in tables:
@@ -90,7 +123,11 @@ def publish_marts(build_db: Path, serving_path: Path, parquet_dir: Path, refresh
             conn.execute("checkpoint")
         finally:
             conn.close()
+        if pause_before_replace:
+            time.sleep(pause_before_replace)  # fault injection: the crash tests kill the run here
 
+    for leftover in parquet_dir.glob(".staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # left by a publish that was killed
     try:
         publish_atomically(build, serving_path)
         published = []
@@ -104,3 +141,12 @@ def publish_marts(build_db: Path, serving_path: Path, parquet_dir: Path, refresh
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
     return Publication(published_at=published_at, row_counts=row_counts, parquet_files=published)
+
+
+def _has_manifest(conn: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        conn.execute(
+            "select 1 from duckdb_tables() where database_name = 'build' and schema_name = 'raw' "
+            "and table_name = 'file_manifest'"
+        ).fetchall()
+    )
