@@ -36,7 +36,7 @@ class Warehouse(dg.ConfigurableResource):
         process), so two refreshes started together run one after the other. The kernel drops the lock
         when the process dies, so a killed refresh leaves nothing to clean up by hand. Sensors and
         schedules use this resource outside a run and take no lock."""
-        if context.dagster_run is None:
+        if context.run is None:
             yield self
             return
         lock_path = self.settings.refresh_lock_path
