@@ -11,6 +11,7 @@ from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256, wa
 # Edit on purpose, in the same change as a renamed or new asset.
 EXPECTED_ASSET_KEYS = [
     "intermediate/int_cities_unioned",
+    "intermediate/int_document_near_duplicates",
     "intermediate/int_region_names",
     "intermediate/int_region_year_selected",
     "intermediate/int_statistics_resolved",
@@ -32,7 +33,6 @@ EXPECTED_ASSET_KEYS = [
     "raw/document_dates",
     "raw/document_files",
     "raw/document_mentions",
-    "raw/document_near_duplicates",
     "raw/document_paragraphs",
     "raw/document_quarantine",
     "raw/documents",
@@ -53,7 +53,6 @@ EXPECTED_ASSET_KEYS = [
     "staging/stg_documents__documents",
     "staging/stg_documents__files",
     "staging/stg_documents__mentions",
-    "staging/stg_documents__near_duplicates",
     "staging/stg_documents__paragraphs",
     "staging/stg_documents__quarantine",
     "staging/stg_quality__check_history",
