@@ -279,13 +279,14 @@ def extract_metadata(
     if dateline:
         outlet_text, place = _split_place(dateline, places)
         outlet = outlet or outlet_text
-        published = _infer_year(
-            int(dateline.group("month")), int(dateline.group("day")), dates, figure_years, dateline.group()
-        )
     if cleaned.page_time:
         page = DocumentDate(cleaned.page_time.date(), "day", "page_time", "stated", "page time")
         dates.append(page)
-        published = published or DocumentDate(page.day, "day", "publication", "stated", "page time")
+        published = DocumentDate(page.day, "day", "publication", "stated", "page time")
+    elif dateline:
+        published = _infer_year(
+            int(dateline.group("month")), int(dateline.group("day")), dates, figure_years, dateline.group()
+        )
     opening = _opening_event(paragraphs)
     for found in dates:
         if found.role == "event" and opening and found.context == opening:
@@ -348,11 +349,15 @@ def _infer_year(
     """A dateline gives month and day; the year is the first one that puts it after every full date
     the text mentions (a report does not date events after itself). Without dated events, it is the
     year after the latest year the text gives figures for (full-year figures come out the year after)."""
+    today = date.today()
+    past_years = {y for y in figure_years if y < today.year}  # 预计2035年… is a forecast, not a report date
     if dates:
         latest = max(d.day for d in dates)
         year = latest.year if (month, day) >= (latest.month, latest.day) else latest.year + 1
-    elif figure_years:
-        year = max(figure_years) + 1
+    elif past_years:
+        year = max(past_years) + 1
     else:
         return None
+    if date(year, month, day) > today:
+        return None  # an inference that lands in the future is no inference
     return DocumentDate(date(year, month, day), "day", "publication", "inferred", context)
