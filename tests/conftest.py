@@ -105,3 +105,19 @@ def published_default(tmp_path_factory) -> Refresh:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def files_read(refresh: Refresh) -> dict[str, int]:
+    """Files each ingest asset read, from its materialization metadata."""
+    return {
+        e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata["files_read"].value
+        for e in refresh.result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+        and "files_read" in e.event_specific_data.materialization.metadata
+    }
+
+
+def mart_contents(refresh: Refresh) -> dict[str, list]:
+    """Every row of the marts that do not record load times."""
+    marts = ["dim_city", "fct_city_year", "mart_cluster_year", "fct_document_claims", "mart_claim_reconciliation"]
+    return {m: refresh.serving(f"select * from marts.{m} order by all") for m in marts}

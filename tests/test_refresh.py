@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256
+from tests.conftest import OBSERVATION_HEADER, REPO_RAW, files_read, mart_contents, run_refresh, sha256
 
 MART_TABLES = [
     "dim_city",
@@ -77,6 +77,11 @@ def test_refresh_with_shared_raw_adds_census_and_every_city(tmp_path, shared_raw
     assert refresh.serving("select name_variants like '%襄樊市%' from marts.dim_city where city_code = '420600'") == [
         (True,)
     ]
+    # a second refresh with nothing changed reads no file and publishes the same marts
+    again = run_refresh(tmp_path, REPO_RAW, shared_raw)
+    assert again.result.success
+    assert set(files_read(again).values()) == {0}
+    assert mart_contents(again) == mart_contents(refresh)
     # every census unit of a cluster is found: the whole cluster has a 2020 census population
     assert refresh.serving(
         "select cluster_id, population_cities_reported from marts.mart_cluster_year where year = 2020 order by 1"

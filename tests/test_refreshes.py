@@ -19,41 +19,6 @@ from orchestration.defs.resources import build_resources
 from tests.conftest import REPO_RAW, run_refresh, sha256, warehouse_definitions
 
 SUBPROCESS = Path(__file__).parent / "refresh_in_subprocess.py"
-MARTS = [
-    "dim_city",
-    "fct_city_year",
-    "mart_cluster_year",
-    "dim_document",
-    "fct_document_claims",
-    "mart_claim_reconciliation",
-]
-
-
-def mart_contents(refresh) -> dict[str, list]:
-    return {
-        m: refresh.serving(f"select * exclude (loaded_at) from marts.{m} order by all")
-        if m == "dim_document"
-        else refresh.serving(f"select * from marts.{m} order by all")
-        for m in MARTS
-    }
-
-
-def files_read(refresh) -> dict[str, int]:
-    return {
-        e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata["files_read"].value
-        for e in refresh.result.all_events
-        if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
-        and "files_read" in e.event_specific_data.materialization.metadata
-    }
-
-
-def test_a_refresh_with_nothing_changed_reads_no_file_and_keeps_the_marts(tmp_path, shared_raw):
-    first = run_refresh(tmp_path / "wh", REPO_RAW, shared_raw)
-    assert first.result.success and sum(files_read(first).values()) > 0
-    second = run_refresh(tmp_path / "wh", REPO_RAW, shared_raw)
-    assert second.result.success
-    assert set(files_read(second).values()) == {0}
-    assert mart_contents(second) == mart_contents(first)
 
 
 def test_the_sensor_runs_a_new_document_once_and_a_deleted_one_leaves(tmp_path, make_root, published_default):
