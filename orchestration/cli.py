@@ -173,9 +173,26 @@ def quarantine(limit: int = typer.Option(50, help="Rows to show.")) -> None:
     )
 
 
+READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA"}
+
+
 @app.command()
 def query(sql: str) -> None:
     """Run SQL read-only against the published warehouse and print the result as a table."""
+    import duckdb
+
+    try:
+        kinds = [statement.type.name for statement in duckdb.extract_statements(sql)]
+    except duckdb.Error as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(code=1) from exc
+    refused = sorted(set(kinds) - READ_ONLY_STATEMENTS)
+    if refused:
+        console.print(
+            f"[red]warehouse query is read-only: {', '.join(refused)} statements are refused. "
+            "The warehouse changes only through a refresh.[/]"
+        )
+        raise typer.Exit(code=1)
     _print_query(sql)
 
 

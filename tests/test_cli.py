@@ -23,8 +23,12 @@ def test_refresh_prints_where_the_warehouse_is_and_an_example_answer(cli_env):
     assert "上海市 │ 2020 │ 38700.58" in result.output
     queried = runner.invoke(app, ["query", "select count(*) as members from marts.dim_city where is_cluster_member"])
     assert queried.exit_code == 0 and "73" in queried.output
-    refused = runner.invoke(app, ["query", "drop table marts.dim_city"])
-    assert refused.exit_code == 1 and "read-only" in refused.output
+    for statement, kind in (
+        ("drop table marts.dim_city", "DROP"),
+        ("insert into marts.dim_cluster select * from marts.dim_cluster", "INSERT"),
+    ):
+        refused = runner.invoke(app, ["query", statement])
+        assert refused.exit_code == 1 and f"read-only: {kind} statements are refused" in refused.output
 
 
 def test_a_held_refresh_says_which_check_failed_and_exits_non_zero(cli_env, make_root, monkeypatch):
