@@ -20,17 +20,18 @@ INGEST_ASSETS = {  # raw folder -> the ingest assets that read it
     "reference": [dg.AssetKey(["raw", "admin_divisions"])],
 }
 
+FRESHNESS_CHECK = dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey(["serving", "warehouse"]), "serving_is_fresh"))
+
 warehouse_refresh_job = dg.define_asset_job(
     "warehouse_refresh_job",
-    selection=dg.AssetSelection.all()
-    - dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey(["serving", "warehouse"]), "serving_is_fresh")),
+    selection=dg.AssetSelection.all() - FRESHNESS_CHECK,
     description="Refresh: ingest the raw roots (new and changed files; all with tag warehouse/full=true), "
     "build and test the dbt models, publish if every blocking check passed.",
 )
 
 freshness_check_job = dg.define_asset_job(
     "freshness_check_job",
-    selection=dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey(["serving", "warehouse"]), "serving_is_fresh")),
+    selection=FRESHNESS_CHECK,
     description="Warn when the published warehouse is older than the daily schedule allows.",
 )
 
