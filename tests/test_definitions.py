@@ -151,3 +151,19 @@ def test_a_failing_dbt_test_holds_the_publish(tmp_path, make_root, published_def
     assert "statistics_observations_expectations" not in failed
     assert "serving/warehouse" not in refresh.materialized
     assert sha256(warehouse_dir / "serving.duckdb") == before
+
+
+def test_only_the_newest_dbt_invocation_folders_are_kept(tmp_path):
+    import os
+
+    from orchestration.defs.transform import prune_invocation_folders
+
+    for index in range(12):
+        folder = tmp_path / f"warehouse_models-{index:02d}"
+        folder.mkdir()
+        os.utime(folder, (1_000_000 + index, 1_000_000 + index))
+    (tmp_path / "manifest.json").write_text("{}")
+    prune_invocation_folders(tmp_path, keep=10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"] + [
+        f"warehouse_models-{i:02d}" for i in range(2, 12)
+    ]

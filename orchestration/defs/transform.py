@@ -3,9 +3,11 @@
 import functools
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -73,6 +75,20 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
         # the tests that ran, passed or not, go on record even when a failure stops the build
         with warehouse.connect() as conn:
             record_checks(conn, records)
+        prune_invocation_folders(dbt_project.project_dir / "target")
+
+
+KEPT_INVOCATIONS = 10
+
+
+def prune_invocation_folders(target: Path, keep: int = KEPT_INVOCATIONS) -> None:
+    """dagster-dbt gives every invocation its own folder under target/ (logs, compiled SQL, run
+    results); keep the newest few so a scheduled warehouse does not fill its disk."""
+    folders = sorted(
+        (p for p in target.glob("warehouse_models-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def dbt_test_record(refresh_id: str, result: dg.AssetCheckResult) -> CheckRecord:
