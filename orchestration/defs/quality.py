@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import pandas as pd
 
+from orchestration.config import DBT_PROJECT_DIR
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.expectations import judge, run_rules, sample_rows
 from orchestration.lib.quality_log import CheckRecord, record_checks, replace_rule_failures
@@ -87,8 +88,6 @@ def _gate(
 
 
 def _known_codes(conn) -> frozenset[str]:
-    from orchestration.config import DBT_PROJECT_DIR
-
     codes = set(conn.execute("select code from raw.admin_divisions").df()["code"].dropna())
     for seed, column in (
         ("cluster_members", "city_code"),

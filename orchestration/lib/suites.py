@@ -34,6 +34,19 @@ class Rule:
     row_level: bool = True
 
 
+def columns_rule(name: str, columns: list[str], why: str) -> Rule:
+    """A blocking table rule: the frame has at least these columns."""
+    gxe, _ = _gxe()
+    return Rule(
+        name,
+        "schema",
+        "block",
+        why,
+        lambda: gxe.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=False),
+        row_level=False,
+    )
+
+
 def _gxe():
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
@@ -53,27 +66,21 @@ def statistics_rules(known_codes: frozenset[str]) -> list[Rule]:
         ["population_year_end", "population_census"]
     )
     return [
-        Rule(
+        columns_rule(
             "columns_and_types",
-            "schema",
-            "block",
+            [
+                "source_file",
+                "source_row",
+                "region_code",
+                "region_name",
+                "year",
+                "indicator",
+                "value",
+                "unit",
+                "original_value",
+                "original_unit",
+            ],
             "the models read these columns with these types; anything else is a parser bug",
-            lambda: gxe.ExpectTableColumnsToMatchSet(
-                column_set=[
-                    "source_file",
-                    "source_row",
-                    "region_code",
-                    "region_name",
-                    "year",
-                    "indicator",
-                    "value",
-                    "unit",
-                    "original_value",
-                    "original_unit",
-                ],
-                exact_match=False,
-            ),
-            row_level=False,
         ),
         Rule(
             "value_is_a_number",
@@ -233,16 +240,10 @@ def unit_mixups(frame: pd.DataFrame) -> list[bool]:
 def document_rules() -> list[Rule]:
     gxe, _ = _gxe()
     return [
-        Rule(
+        columns_rule(
             "columns_present",
-            "schema",
-            "block",
+            ["document_id", "source_file", "text_chars", "paragraph_count", "published_on"],
             "the models read these columns",
-            lambda: gxe.ExpectTableColumnsToMatchSet(
-                column_set=["document_id", "source_file", "text_chars", "paragraph_count", "published_on"],
-                exact_match=False,
-            ),
-            row_level=False,
         ),
         Rule(
             "document_id_present",
@@ -298,15 +299,8 @@ def prepare_documents(frame: pd.DataFrame, today: date) -> pd.DataFrame:
 def reference_rules() -> list[Rule]:
     gxe, _ = _gxe()
     return [
-        Rule(
-            "columns_present",
-            "schema",
-            "block",
-            "the city dimension reads these columns",
-            lambda: gxe.ExpectTableColumnsToMatchSet(
-                column_set=["level", "code", "name", "province_code"], exact_match=False
-            ),
-            row_level=False,
+        columns_rule(
+            "columns_present", ["level", "code", "name", "province_code"], "the city dimension reads these columns"
         ),
         Rule(
             "code_is_six_digits",
