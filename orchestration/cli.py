@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from orchestration.config import FULL_REFRESH_TAG, load_settings
+from orchestration.config import FULL_REFRESH_TAG, load_settings, use_project_dagster_home
+
+if TYPE_CHECKING:
+    import duckdb
 
 app = typer.Typer(
     help="Yangtze city-cluster warehouse: refresh it, see its state, query what it published.", no_args_is_help=True
 )
 console = Console()
+
+
+@app.callback()
+def main() -> None:
+    """Yangtze city-cluster warehouse: refresh it, see its state, query what it published."""
+    use_project_dagster_home()
+
 
 EXAMPLE_QUERY = """
 select d.city_name_zh as city, f.year, round(f.value / 1e8, 2) as gdp_100m_yuan, f.source
@@ -173,47 +190,131 @@ def quarantine(limit: int = typer.Option(50, help="Rows to show.")) -> None:
     )
 
 
+@app.command()
+def report(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: warehouse/report.html.")] = None,
+) -> None:
+    """Write a self-contained HTML report with charts (cluster GDP, population, per-capita GDP, share of
+    national GDP, concentration, the claims check) from the published warehouse."""
+    from orchestration.lib.report import write_report
+
+    settings = load_settings()
+    if not settings.serving_path.exists():
+        _fail(f"{settings.serving_path} does not exist yet: run `make run` first.")
+    path = write_report(settings.serving_path, output or settings.report_path)
+    console.print(f"wrote {path} (one file, no network needed): open it in a browser", highlight=False)
+
+
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA"}
+OUTPUT_FORMATS = ("table", "csv", "json", "markdown", "parquet")
 
 
 @app.command()
-def query(sql: str) -> None:
-    """Run SQL read-only against the published warehouse and print the result as a table."""
+def query(
+    sql: str,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of {', '.join(OUTPUT_FORMATS)}; parquet needs --output.")
+    ] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file, not the terminal.")] = None,
+) -> None:
+    """Run SQL read-only against the published warehouse; print a table or write CSV, JSON, Markdown or Parquet."""
     import duckdb
 
+    if output_format not in OUTPUT_FORMATS:
+        _fail(f"unknown format {output_format!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+    if output_format == "parquet" and output is None:
+        _fail("--format parquet writes a file: give it with --output PATH")
     try:
         kinds = [statement.type.name for statement in duckdb.extract_statements(sql)]
     except duckdb.Error as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(code=1) from exc
+        _fail(str(exc))
     refused = sorted(set(kinds) - READ_ONLY_STATEMENTS)
     if refused:
-        console.print(
-            f"[red]warehouse query is read-only: {', '.join(refused)} statements are refused. "
-            "The warehouse changes only through a refresh.[/]"
+        _fail(
+            f"warehouse query is read-only: {', '.join(refused)} statements are refused. "
+            "The warehouse changes only through a refresh."
         )
-        raise typer.Exit(code=1)
-    _print_query(sql)
+    if output_format == "table" and output is None:
+        _print_query(sql)
+        return
+    with serving_connection() as conn:
+        try:
+            relation = conn.sql(sql)
+            if output_format == "parquet":
+                relation.write_parquet(str(output))
+                text = None
+            else:
+                text = format_rows(relation.columns, relation.fetchall(), output_format)
+        except duckdb.Error as exc:
+            _fail(str(exc))
+    if text is None:
+        console.print(f"wrote {output}", highlight=False)
+    elif output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}", highlight=False)
+
+
+def format_rows(columns: list[str], rows: list[tuple], output_format: str) -> str:
+    """Rows as CSV (with header), JSON (an array of objects), Markdown (a pipe table) or a plain table."""
+    if output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return buffer.getvalue()
+    if output_format == "json":
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        return json.dumps(records, ensure_ascii=False, indent=1, default=str) + "\n"
+    if output_format == "markdown":
+        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(row)) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    with console.capture() as captured:
+        console.print(_rich_table(columns, rows))
+    return captured.get()
+
+
+def _cells(row: tuple) -> list[str]:
+    return ["" if v is None else str(v) for v in row]
+
+
+def _rich_table(columns: list[str], rows: list[tuple], title: str | None = None) -> Table:
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*_cells(row))
+    return table
+
+
+@contextmanager
+def serving_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published warehouse, closed on exit so a later publish is seen."""
+    import duckdb
+
+    settings = load_settings()
+    if not settings.serving_path.exists():
+        _fail(f"{settings.serving_path} does not exist yet: run `make run` first.")
+    conn = duckdb.connect(str(settings.serving_path), read_only=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _fail(message: str) -> NoReturn:
+    console.print(f"[red]{message}[/]", highlight=False)
+    raise typer.Exit(code=1)
 
 
 def _print_query(sql: str, title: str | None = None) -> None:
     import duckdb
 
-    settings = load_settings()
-    if not settings.serving_path.exists():
-        console.print(f"[red]{settings.serving_path} does not exist yet: run `make run` first.[/]")
-        raise typer.Exit(code=1)
-    conn = duckdb.connect(str(settings.serving_path), read_only=True)
-    try:
-        cursor = conn.execute(sql)
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
-    except duckdb.Error as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(code=1) from exc
-    finally:
-        conn.close()
-    table = Table(*columns, title=title)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
+    with serving_connection() as conn:
+        try:
+            cursor = conn.execute(sql)
+            columns = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall()
+        except duckdb.Error as exc:
+            _fail(str(exc))
+    console.print(_rich_table(columns, rows, title))

@@ -14,6 +14,7 @@ same settings mean the same files whether a run starts from the CLI, the UI or a
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,11 @@ class Settings:
         return self.warehouse_dir / "parquet"
 
     @property
+    def report_path(self) -> Path:
+        """`warehouse report` writes the HTML report here unless told otherwise."""
+        return self.warehouse_dir / "report.html"
+
+    @property
     def refresh_lock_path(self) -> Path:
         return self.warehouse_dir / ".refresh.lock"
 
@@ -71,6 +77,17 @@ class Settings:
 
     def dbt_env(self) -> dict[str, str]:
         return {BUILD_DB_VAR: str(self.build_db_path)}
+
+
+def use_project_dagster_home() -> Path:
+    """Point Dagster at the project's ``.dagster/`` (with the project's dagster.yaml: telemetry off,
+    run queue) unless DAGSTER_HOME is set, so ``.venv/bin/warehouse`` works without ``make``."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists() and home == PROJECT_ROOT / ".dagster":
+        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+    return home
 
 
 def _resolve(value: str) -> Path:
