@@ -103,8 +103,8 @@ def parse_number(text: str) -> Decimal:
     return value
 
 
-def to_base_unit(value: Decimal, unit: str, indicator: str) -> tuple[float, str]:
-    """Convert ``value`` given in ``unit`` to the indicator's base unit; exact for decimal inputs."""
+def base_unit_of(unit: str, indicator: str) -> tuple[str, Decimal]:
+    """(base unit, factor) that convert figures given in ``unit`` for ``indicator``; ValueProblem if none."""
     key = normalise_label(unit)
     if key not in UNITS:
         raise ValueProblem(f"unknown unit {unit!r}; known: {', '.join(sorted(UNITS))}")
@@ -112,4 +112,10 @@ def to_base_unit(value: Decimal, unit: str, indicator: str) -> tuple[float, str]
     expected = INDICATORS[indicator].base_unit
     if base != expected:
         raise ValueProblem(f"unit {unit!r} measures {base}, but indicator {indicator} is in {expected}")
+    return base, factor
+
+
+def to_base_unit(value: Decimal, unit: str, indicator: str) -> tuple[float, str]:
+    """Convert ``value`` given in ``unit`` to the indicator's base unit; exact for decimal inputs."""
+    base, factor = base_unit_of(unit, indicator)
     return float(value * factor), base

@@ -1,6 +1,6 @@
 -- One row per cluster and year in which any member city has a figure. Totals are whole-city figures
 -- summed over the plan's members; they are null unless every member reported (the *_reported columns
--- sum whatever was reported).
+-- give the same measure over the members that reported).
 with members as (
     select cluster_id, city_code from {{ ref('cluster_members') }}
 ),
@@ -45,6 +45,9 @@ aggregated as (
             when count(population_year_end) = 0 then 'census'
             else 'mixed'
         end as population_basis,
+        -- members with both figures, for the per-capita figure of an incomplete year
+        sum(gdp_yuan) filter (where population_persons is not null) as paired_gdp_yuan,
+        sum(population_persons) filter (where gdp_yuan is not null) as paired_population_persons,
         count(*) filter (where gdp_yuan >= 1e12) as trillion_yuan_gdp_cities,
         count(*) filter (where population_persons >= 1e7) as ten_million_population_cities,
         list(gdp_yuan) filter (where gdp_yuan is not null) as member_gdps
@@ -79,6 +82,9 @@ measured as (
         gdp_yuan / population_persons as gdp_per_capita_yuan,
         gdp_yuan / national_gdp_yuan as share_of_national_gdp,
         case when gdp_yuan is not null then largest_city_gdp_yuan / gdp_yuan end as largest_city_gdp_share,
+        paired_gdp_yuan / paired_population_persons as gdp_per_capita_reported_yuan,
+        gdp_reported_yuan / national_gdp_yuan as share_of_national_gdp_reported,
+        largest_city_gdp_yuan / gdp_reported_yuan as largest_city_gdp_share_reported,
         case
             when gdp_yuan is not null
                 then list_sum(list_transform(member_gdps, lambda g: (g / gdp_yuan) ^ 2))
@@ -101,8 +107,10 @@ select
     population_reported_persons,
     population_basis,
     gdp_per_capita_yuan,
+    gdp_per_capita_reported_yuan,
     national_gdp_yuan,
     share_of_national_gdp,
+    share_of_national_gdp_reported,
     case
         when previous_year = year - 1 then 100 * (gdp_yuan / previous_gdp_yuan - 1)
     end as gdp_growth_nominal_pct,
@@ -110,5 +118,6 @@ select
     ten_million_population_cities,
     case when gdp_yuan is not null then largest_city_code end as largest_city_code,
     largest_city_gdp_share,
+    largest_city_gdp_share_reported,
     gdp_hhi
 from measured
