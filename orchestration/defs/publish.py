@@ -1,6 +1,9 @@
 """Publish: the last step of a refresh, run only when every blocking check upstream passed."""
 
+from pathlib import Path
+
 import dagster as dg
+import duckdb
 
 from orchestration.defs.resources import Warehouse
 from orchestration.defs.transform import MART_KEYS, mart_source_kinds
@@ -36,5 +39,23 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -
             "published_at": publication.published_at.isoformat(),
             "row_counts": publication.row_counts,
             "dagster/row_count": sum(publication.row_counts.values()),
+            "preview": dg.MetadataValue.md(cluster_year_preview(settings.serving_path)),
         }
     )
+
+
+PREVIEW_SQL = """
+select cluster_id, year, gdp_cities_reported || '/' || member_count as gdp_reported_by,
+       round(coalesce(gdp_yuan, gdp_reported_yuan) / 1e8, 2) as gdp_100m_yuan, gdp_yuan is not null as complete,
+       round(share_of_national_gdp_reported * 100, 2) as share_of_national_pct_at_least
+from marts.mart_cluster_year order by cluster_id, year
+"""
+
+
+def cluster_year_preview(serving_path: Path) -> str:
+    """mart_cluster_year as the UI shows it on the publication (Markdown)."""
+    conn = duckdb.connect(str(serving_path), read_only=True)
+    try:
+        return conn.sql(PREVIEW_SQL).df().to_markdown(index=False)
+    finally:
+        conn.close()

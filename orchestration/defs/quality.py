@@ -143,3 +143,21 @@ def admin_divisions_expectations(context: dg.AssetCheckExecutionContext, warehou
         lambda frame, today: frame,
         lambda rows: rows["level"] + "|" + rows["code"].fillna(""),
     )
+
+
+# Written by the checks above and by the dbt step, not materialized by any asset; declared so the
+# asset graph shows where mart_quarantine and mart_quality_history read from.
+quality_tables = [
+    dg.AssetSpec(
+        ["raw", "rule_failures"],
+        group_name="raw",
+        kinds={"duckdb"},
+        description="Rows that broke a blocking rule in the current refresh, written by the GX checks.",
+    ),
+    dg.AssetSpec(
+        ["raw", "check_history"],
+        group_name="raw",
+        kinds={"duckdb"},
+        description="Every check of every refresh (GX suites and dbt tests), append-only.",
+    ),
+]

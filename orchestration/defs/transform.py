@@ -29,13 +29,17 @@ dbt_project.prepare_if_dev()
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Asset key = [layer, name] and group = layer; dbt sources keep their source name as prefix."""
+    """Asset key = [layer, name] and group = layer; dbt sources keep their source name as key prefix
+    and group (the quality tables the checks write, raw.check_history and raw.rule_failures, are
+    sources that no ingest asset materializes)."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None):
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = self.get_resource_props(manifest, unique_id)
         if node["resource_type"] == "source":
-            return spec.replace_attributes(key=dg.AssetKey([node["source_name"], node["name"]]))
+            return spec.replace_attributes(
+                key=dg.AssetKey([node["source_name"], node["name"]]), group_name=node["source_name"]
+            )
         layer = node["fqn"][1] if node["resource_type"] == "model" else "seeds"
         return spec.replace_attributes(key=dg.AssetKey([layer, node["name"]]), group_name=layer)
 
@@ -65,17 +69,37 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     """Seed, build and test every dbt model in the build database; a failing error-level test stops its
     downstream models and fails the step, so nothing after it is published."""
     records: list[CheckRecord] = []
+    events: list = []
+    failure: Exception | None = None
     try:
         with environment(warehouse.settings.dbt_env()):
-            for event in dbt.cli(["build"], context=context).stream():
+            try:
+                for event in dbt.cli(["build"], context=context).stream():
+                    events.append(event)
+            except Exception as exc:  # noqa: BLE001 - what dbt built and tested goes out first, then this
+                failure = exc
+        # dbt (another process) has closed the build database: count what it built
+        with warehouse.connect(read_only=True) as conn:
+            for event in events:
                 if isinstance(event, dg.AssetCheckResult):
                     records.append(dbt_test_record(context.run.run_id, event))
+                elif isinstance(event, dg.Output):
+                    event = with_row_count(conn, event, context.asset_key_for_output(event.output_name))
                 yield event
+        if failure is not None:
+            raise failure
     finally:
         # the tests that ran, passed or not, go on record even when a failure stops the build
         with warehouse.connect() as conn:
             record_checks(conn, records)
         prune_invocation_folders(dbt_project.project_dir / "target")
+
+
+def with_row_count(conn, output: dg.Output, key: dg.AssetKey) -> dg.Output:
+    """The model's row count on its materialization (the relation is schema.name = layer.name)."""
+    layer, name = key.path
+    count = conn.execute(f'select count(*) from "{layer}"."{name}"').fetchone()[0]
+    return output.with_metadata({**output.metadata, "dagster/row_count": count})
 
 
 KEPT_INVOCATIONS = 10
