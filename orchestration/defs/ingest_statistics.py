@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.config import FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
@@ -47,19 +48,24 @@ def statistics_files(roots: tuple[Path, ...]) -> list[tuple[int, Path]]:
     ]
 
 
-def read_statistics(files: dict[str, tuple[int, bytes]], loaded_at: datetime) -> dict[str, pd.DataFrame]:
-    """Parse the given tables (path -> (raw root rank, bytes)); return the frames of
-    ``raw.statistics_observations``, ``_quarantine`` and ``_files``."""
+def read_statistics(files: dict[str, tuple[int, bytes]], loaded_at: datetime) -> dict[str, pa.Table]:
+    """Parse the given tables (path -> (raw root rank, bytes)); return the rows of
+    ``raw.statistics_observations``, ``_quarantine`` and ``_files`` as Arrow tables (a county table has
+    millions of figures: they go from DuckDB to DuckDB without becoming Python objects)."""
     observations, quarantine, files_read = [], [], []
     for name, (rank, data) in files.items():
         path = Path(name)
         raw = RawFile(path, data)
         parsed = parse_statistics_file(raw)
         provenance = {"source_file": str(path), "file_sha256": raw.sha256, "loaded_at": loaded_at}
-        for row in parsed.observations:
-            row["publication"] = row["publication"] or path.name
-            observations.append({**row, **provenance, "raw_root_rank": rank})
-        quarantine.extend({**row, **provenance} for row in parsed.quarantine)
+        table = parsed.observation_table
+        table = table.set_column(
+            table.schema.get_field_index("publication"),
+            "publication",
+            pc.fill_null(table["publication"], path.name),
+        )
+        observations.append(_with_constants(table, {**provenance, "raw_root_rank": rank}))
+        quarantine.append(_with_constants(parsed.quarantine_table, provenance))
         files_read.append(
             {
                 **provenance,
@@ -67,18 +73,24 @@ def read_statistics(files: dict[str, tuple[int, bytes]], loaded_at: datetime) ->
                 "raw_root_rank": rank,
                 "encoding": parsed.encoding,
                 "layout": parsed.layout,
-                "observations": len(parsed.observations),
-                "quarantined": len(parsed.quarantine),
+                "observations": table.num_rows,
+                "quarantined": parsed.quarantine_table.num_rows,
                 "empty_cells": parsed.empty_cells,
                 "ignored_columns": ", ".join(parsed.ignored_columns) or None,
                 "error": parsed.error,
             }
         )
     return {
-        "observations": pd.DataFrame(observations),
-        "quarantine": pd.DataFrame(quarantine),
-        "files": pd.DataFrame(files_read),
+        "observations": pa.concat_tables(observations) if observations else pa.table({}),
+        "quarantine": pa.concat_tables(quarantine) if quarantine else pa.table({}),
+        "files": pa.Table.from_pylist(files_read),
     }
+
+
+def _with_constants(table: pa.Table, columns: dict) -> pa.Table:
+    for name, value in columns.items():
+        table = table.append_column(name, pa.repeat(pa.scalar(value), table.num_rows))
+    return table
 
 
 @dg.multi_asset(
@@ -128,9 +140,10 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
         save_manifest(conn, "statistics", plan, loaded_at)
         clear_rule_failures(conn, "statistics")
     if len(frames["quarantine"]):
+        head = frames["quarantine"].slice(0, 10).to_pandas()
         context.log.warning(
             f"{len(frames['quarantine'])} statistics rows quarantined:\n"
-            + frames["quarantine"][["source_file", "source_row", "reason"]].head(10).to_string(index=False)
+            + head[["source_file", "source_row", "reason"]].to_string(index=False)
         )
     for name, frame in frames.items():
         yield dg.MaterializeResult(
@@ -140,6 +153,8 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 "files_read": plan.files_read,
                 "files_changed": len(plan.changed),
                 "files_deleted": len(plan.deleted),
-                "preview": dg.MetadataValue.md(frame.head(10).to_markdown(index=False) if len(frame) else "empty"),
+                "preview": dg.MetadataValue.md(
+                    frame.slice(0, 10).to_pandas().to_markdown(index=False) if len(frame) else "empty"
+                ),
             },
         )

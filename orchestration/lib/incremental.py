@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 MANIFEST_DDL = """
 create table if not exists raw.file_manifest (
@@ -102,7 +103,7 @@ def save_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str, plan: FileP
 
 
 def replace_rows_of_files(
-    conn: duckdb.DuckDBPyConnection, table: str, ddl: str, frame: pd.DataFrame | None, stale_files: list[str]
+    conn: duckdb.DuckDBPyConnection, table: str, ddl: str, frame: pd.DataFrame | pa.Table | None, stale_files: list[str]
 ) -> int:
     """Delete the rows of ``stale_files`` (changed or deleted) from ``table`` and insert ``frame``."""
     schema = table.split(".")[0]
