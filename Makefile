@@ -57,3 +57,8 @@ lint: install
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache
+
+## bench: documents 1k/10k/100k and county statistics, each figure beside a baseline; writes benchmarks/RESULTS.md
+.PHONY: bench
+bench: prepare
+	$(BIN)/python -m benchmarks --write benchmarks/RESULTS.md

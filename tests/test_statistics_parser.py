@@ -154,3 +154,56 @@ def test_an_unreadable_file_becomes_one_file_level_quarantine_row(content, reaso
 def test_unsupported_format_is_quarantined():
     parsed = parse("table.json", "{}")
     assert "unsupported table format '.json'" in parsed.error
+
+
+def test_whitespace_is_what_str_strip_removes():
+    import sys
+
+    from orchestration.lib.statistics import WHITESPACE
+
+    assert set(WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+
+def test_plain_decimals_are_scaled_in_sql_exactly_as_decimal_does():
+    import random
+
+    rng = random.Random(8)
+    units = {"元": 0, "万元": 4, "亿元": 8, "万亿元": 12}
+    rows, expected = [], []
+    for i in range(3000):
+        digits = rng.randint(1, 15)
+        scale = rng.randint(0, digits - 1) if rng.random() < 0.7 else 0
+        number = str(rng.randrange(10 ** (digits - 1), 10**digits))
+        text = ("-" if rng.random() < 0.2 else "") + (number[:-scale] + "." + number[-scale:] if scale else number)
+        unit = rng.choice(list(units))
+        rows.append(f"310000,{1990 + i % 30},gdp,{text},{unit}")
+        expected.append(float(Decimal(text) * Decimal(10) ** units[unit]))
+    parsed = parse("plain.csv", "admin_code,year,indicator,value,unit\n" + "\n".join(rows) + "\n")
+    assert [o["value"] for o in parsed.observations] == expected
+
+
+def test_duckdb_reader_and_python_splitter_agree():
+    """A plain CSV is read by DuckDB; a quote character sends it through Python's csv module."""
+    body = (
+        "admin_code,region_name,year,indicator,value,unit\n"
+        "310000,上海市,2017,gdp,30133.86,亿元\n"
+        ",,,,,\n"
+        "\u3000,\u3000,,,,\n"
+        "310000, 上海市 ,2017,gdp,１２３．４,亿元\n"
+        "310000,上海市,2017,gdp,-,亿元\n"
+        "310000,上海市,20x7,gdp,1,亿元\n"
+        ",,2017,gdp,1,亿元\n"
+    )
+    plain = parse("plain.csv", body)
+    quoted = parse("quoted.csv", body.replace("30133.86", '"30133.86"'))
+    assert plain.observations == quoted.observations
+    assert plain.quarantine == quoted.quarantine
+    assert plain.empty_cells == quoted.empty_cells == 1
+    assert [(o["source_row"], o["value"], o["region_name"]) for o in plain.observations] == [
+        (2, 3013386000000.0, "上海市"),
+        (5, 12340000000.0, "上海市"),
+    ]
+    assert [(q["source_row"], q["reason"][:14]) for q in plain.quarantine] == [
+        (7, "not a year bet"),
+        (8, "row names no r"),
+    ]
