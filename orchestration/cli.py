@@ -205,6 +205,42 @@ def report(
     console.print(f"wrote {path} (one file, no network needed): open it in a browser", highlight=False)
 
 
+@app.command()
+def docs(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: warehouse/docs.html.")] = None,
+) -> None:
+    """Build the dbt docs site (every model and column described, tests, lineage) as one HTML file that
+    opens offline. It describes the last build, so it refreshes first when nothing was built yet."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from orchestration.config import DBT_PROJECT_DIR
+    from orchestration.lib.warehouse import exclusive_lock
+
+    settings = load_settings()
+    if not settings.build_db_path.exists():
+        console.print("Nothing built yet: refreshing first.")
+        refresh(full=False)
+    # its own target folder: the manifest under dbt_project/target is the one Dagster loads
+    target = settings.warehouse_dir / "dbt_docs"
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        *("docs", "generate", "--static", "--target", settings.dbt_target, "--target-path", str(target)),
+        *("--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)),
+    ]
+    waiting = lambda: console.print("A refresh is running; waiting for it to finish.")  # noqa: E731
+    with exclusive_lock(settings.refresh_lock_path, on_wait=waiting):
+        done = subprocess.run(command, env={**os.environ, **settings.dbt_env()}, capture_output=True, text=True)
+    if done.returncode != 0:
+        _fail(f"dbt docs generate failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
+    path = output or settings.docs_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(target / "static_index.html", path)
+    console.print(f"wrote {path} (one file, opens offline): open it in a browser", highlight=False)
+
+
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA"}
 OUTPUT_FORMATS = ("table", "csv", "json", "markdown", "parquet")
 

@@ -63,6 +63,11 @@ class Settings:
         return self.warehouse_dir / "report.html"
 
     @property
+    def docs_path(self) -> Path:
+        """`warehouse docs` writes the dbt docs site here, as one HTML file."""
+        return self.warehouse_dir / "docs.html"
+
+    @property
     def refresh_lock_path(self) -> Path:
         return self.warehouse_dir / ".refresh.lock"
 

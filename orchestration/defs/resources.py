@@ -1,6 +1,5 @@
 """Resources, built once from Settings; tests build their own with ``build_resources``."""
 
-import fcntl
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +10,7 @@ import duckdb
 from dagster_dbt import DbtCliResource
 
 from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
+from orchestration.lib.warehouse import exclusive_lock
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -40,18 +40,13 @@ class Warehouse(dg.ConfigurableResource):
             yield self
             return
         lock_path = self.settings.refresh_lock_path
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path, "a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if context.log:
-                    context.log.info(f"another refresh holds {lock_path}; waiting for it to finish")
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield self
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+
+        def say_waiting() -> None:
+            if context.log:
+                context.log.info(f"another refresh holds {lock_path}; waiting for it to finish")
+
+        with exclusive_lock(lock_path, on_wait=say_waiting):
+            yield self
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

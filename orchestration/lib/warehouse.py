@@ -1,8 +1,11 @@
-"""Small DuckDB helpers shared by the ingest assets."""
+"""Small DuckDB helpers shared by the ingest assets, and the lock that keeps one writer at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -29,3 +32,22 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str,
 
 def _column_names(ddl_columns: str) -> Sequence[str]:
     return [part.strip().split()[0] for part in ddl_columns.split(",") if part.strip()]
+
+
+@contextmanager
+def exclusive_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive flock on ``path`` (waiting for it, after calling ``on_wait``, when another
+    process holds it). The kernel drops it when the process dies, so a killed holder leaves nothing
+    to clean up."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
