@@ -15,7 +15,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/mac
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install prepare run test ui lint clean
+.PHONY: install prepare browser run test ui docs report screenshots lint clean
 
 ## install: the locked environment in .venv/ (uv from PyPI, then `uv sync --frozen`)
 install: $(VENV)/.installed
@@ -38,18 +38,37 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 	$(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
 	touch $@
 
+## browser: Debian chromium and CJK fonts for the report, docs and UI tests (Playwright drives them)
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
 ## run: one full refresh on raw/ (or $$WAREHOUSE_RAW_ROOTS), then where the warehouse is and how to query it
 run: prepare
 	$(BIN)/warehouse refresh
 
 ## test: the whole suite (pytest exits 5 when it collected nothing: that is a failure here)
-test: prepare
+test: prepare browser
 	$(BIN)/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 ## ui: the Dagster UI and daemon (schedule, sensors, run queue) on http://127.0.0.1:3000
 ui: prepare
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+## docs: the dbt docs site as one HTML file that opens offline (warehouse/docs.html)
+docs: prepare
+	$(BIN)/warehouse docs
+
+## report: the HTML report with charts from the published warehouse (warehouse/report.html)
+report: prepare
+	$(BIN)/warehouse report
+
+## screenshots: the README's pictures (docs/images/), from this checkout's .dagster/ and warehouse
+screenshots: prepare browser
+	WAREHOUSE_SCREENSHOTS=$(CURDIR)/docs/images $(BIN)/pytest -q tests/test_ui.py tests/test_report.py tests/test_docs.py
 
 lint: install
 	$(BIN)/ruff check orchestration tests benchmarks

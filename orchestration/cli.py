@@ -140,6 +140,7 @@ def refresh(full: bool = typer.Option(False, "--full", help="Re-read every raw f
     console.print(f"[bold green]Refresh {outcome.run_id} published.[/]")
     console.print(f"  warehouse (DuckDB, read-only use): {settings.serving_path}")
     console.print(f"  one Parquet file per mart:        {settings.parquet_dir}/")
+    console.print(f"  BI tools (SQLAlchemy URL):        {settings.sqlalchemy_url}", highlight=False)
     console.print('  query it:  .venv/bin/warehouse query "select * from marts.mart_cluster_year"')
     console.print("  example:")
     console.print(EXAMPLE_QUERY)

@@ -54,6 +54,11 @@ class Settings:
         return self.warehouse_dir / "serving.duckdb"
 
     @property
+    def sqlalchemy_url(self) -> str:
+        """What BI tools connect with (duckdb-engine): the published file, opened read-only."""
+        return f"duckdb:///{self.serving_path}?access_mode=read_only"
+
+    @property
     def parquet_dir(self) -> Path:
         return self.warehouse_dir / "parquet"
 

@@ -9,54 +9,84 @@ import textwrap
 import duckdb
 import pytest
 
+from orchestration.config import load_settings
 from orchestration.lib.publish import publish_atomically, remove_stale_temporaries
 from tests.conftest import REPO_RAW, run_refresh
 
 READER = textwrap.dedent(
     """
-    import json, sys, time, pathlib, duckdb
-    serving, stop = sys.argv[1], pathlib.Path(sys.argv[2])
-    conn = duckdb.connect(serving, read_only=True)
-    first = conn.execute("select any_value(refresh_id) from meta.publication").fetchone()[0]
+    import json, sys, time, pathlib
+    mode, serving, url, stop = sys.argv[1], sys.argv[2], sys.argv[3], pathlib.Path(sys.argv[4])
+    if mode == "duckdb":
+        import duckdb
+        connect = lambda: duckdb.connect(serving, read_only=True)
+        run = lambda conn, sql: conn.execute(sql).fetchall()
+        release = lambda conn: conn.close()
+        rollback = lambda conn: None
+    else:  # a BI tool: SQLAlchemy with duckdb-engine and the URL the README gives
+        import sqlalchemy
+        engine = sqlalchemy.create_engine(url)
+        connect = engine.connect
+        run = lambda conn, sql: conn.execute(sqlalchemy.text(sql)).fetchall()
+        release = lambda conn: (conn.close(), engine.dispose())
+        rollback = lambda conn: conn.rollback()
+    refresh_id = "select any_value(refresh_id) from meta.publication"
+    conn = connect()
+    first = run(conn, refresh_id)[0][0]
+    try:
+        run(conn, "create table marts.scribble (x integer)")
+        write = "accepted"
+    except Exception as exc:
+        write = type(exc).__name__
+        rollback(conn)
     print("ready", flush=True)
     queries, errors = 0, []
     while not stop.exists():
         try:
-            conn.execute("select count(*), sum(value) from marts.fct_city_year").fetchall()
-            conn.execute("select * from marts.mart_cluster_year").fetchall()
+            run(conn, "select count(*), sum(value) from marts.fct_city_year")
+            run(conn, "select * from marts.mart_cluster_year")
             queries += 1
         except Exception as exc:
             errors.append(repr(exc))
         time.sleep(0.01)
-    still = conn.execute("select any_value(refresh_id) from meta.publication").fetchone()[0]
-    conn.close()
-    conn = duckdb.connect(serving, read_only=True)
-    after = conn.execute("select any_value(refresh_id) from meta.publication").fetchone()[0]
-    print(json.dumps({"queries": queries, "errors": errors, "first": first, "still": still, "after": after}))
+    still = run(conn, refresh_id)[0][0]
+    release(conn)
+    conn = connect()
+    after = run(conn, refresh_id)[0][0]
+    print(json.dumps({"queries": queries, "errors": errors, "first": first, "still": still, "after": after,
+                      "write": write}))
     """
 )
 
 
-def test_a_reader_keeps_querying_through_a_publish_and_sees_new_data_after_reconnecting(tmp_path, published_default):
+def test_readers_keep_querying_through_a_publish_and_see_new_data_after_reconnecting(tmp_path, published_default):
+    """A DuckDB client and a BI tool (SQLAlchemy, read-only URL) query all through a refresh's publish."""
     warehouse_dir = tmp_path / "wh"
     shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir)
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(warehouse_dir / "serving.duckdb"), str(stop)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    serving = warehouse_dir / "serving.duckdb"
+    url = load_settings({"WAREHOUSE_DIR": str(warehouse_dir)}).sqlalchemy_url
+    readers = {
+        mode: subprocess.Popen(
+            [sys.executable, "-c", READER, mode, str(serving), url, str(tmp_path / "stop")],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("duckdb", "sqlalchemy")
+    }
     try:
-        assert reader.stdout.readline().strip() == "ready"
+        for reader in readers.values():
+            assert reader.stdout.readline().strip() == "ready"
         refresh = run_refresh(warehouse_dir, REPO_RAW)
         assert refresh.result.success
     finally:
-        stop.touch()
-        out, _ = reader.communicate(timeout=60)
-    seen = json.loads(out.strip().splitlines()[-1])
-    assert seen["errors"] == [] and seen["queries"] > 0
-    assert seen["first"] == seen["still"] == published_default.result.run_id
-    assert seen["after"] == refresh.result.run_id
+        (tmp_path / "stop").touch()
+        outputs = {mode: reader.communicate(timeout=60)[0] for mode, reader in readers.items()}
+    for mode, out in outputs.items():
+        seen = json.loads(out.strip().splitlines()[-1])
+        assert seen["errors"] == [] and seen["queries"] > 0, mode
+        assert seen["first"] == seen["still"] == published_default.result.run_id, mode
+        assert seen["after"] == refresh.result.run_id, mode
+        assert seen["write"] != "accepted", f"{mode} could write to the published warehouse"
     assert not (warehouse_dir / "serving.duckdb.wal").exists()
 
 
