@@ -50,7 +50,11 @@ def test_the_sensor_runs_a_new_document_once_and_a_deleted_one_leaves(tmp_path, 
     assert dg.AssetKey(["raw", "statistics_observations"]) not in request.asset_selection
 
     job = defs.resolve_job_def("warehouse_refresh_job")
-    selected = [a for a in defs.assets if any(k in request.asset_selection for k in a.keys)]
+    selected = [
+        a
+        for a in defs.assets
+        if isinstance(a, dg.AssetsDefinition) and any(k in request.asset_selection for k in a.keys)
+    ]
     result = dg.materialize(selected, resources=resources, selection=request.asset_selection, tags=request.tags)
     assert result.success and job
     conn = duckdb.connect(str(settings.serving_path), read_only=True)
