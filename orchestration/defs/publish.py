@@ -19,7 +19,7 @@ from orchestration.lib.publish import publish_marts, remove_stale_temporaries
     retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
 )
 def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """The published warehouse: serving.duckdb (schema marts) and parquet/<mart>.parquet, replaced
+    """The published warehouse: `serving.duckdb` (schema marts) and `parquet/<mart>.parquet`, replaced
     atomically and only after every blocking check of the refresh passed."""
     settings = warehouse.settings
     stale = remove_stale_temporaries(settings.warehouse_dir)
