@@ -9,6 +9,7 @@ no subject of its own), and qualifiers such as 预计, 约, 超过, 下降.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from orchestration.lib.places import Gazetteer, Mention
 
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CHINESE_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+_HAS_CHINESE_DIGIT = re.compile(r"[〇零一二三四五六七八九]")
 # Semicolons join clauses of one sentence in Chinese: "…2019年达到22.13%；…2020年仍然达到21.87%。"
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 _CLAUSE_BREAK = re.compile(r"[，,、：:]")
@@ -63,8 +65,14 @@ FALLBACK_METRIC = {
     "teu": "containers",
     "count": "count",
 }
+_METRICS_BY_KIND = {
+    kind: tuple((name, words) for name, kinds, words in METRICS if kind in kinds) for kind in FALLBACK_METRIC
+}
 QUALIFIERS = ["预计", "约", "超过", "超", "逾", "近", "下降", "增长"]  # in the words before the number
 TRAILING_QUALIFIERS = ["左右", "以上", "多", "余"]  # right after it
+_QUALIFIER_CHAR = re.compile("[" + "".join(sorted({q[0] for q in QUALIFIERS})) + "]")
+_TRAILING_PAIRS = {q for q in TRAILING_QUALIFIERS if len(q) == 2}
+_TRAILING_SINGLE = {q for q in TRAILING_QUALIFIERS if len(q) == 1}
 # A clause that starts like this continues the previous clause's subject ("…10200亿元，增长9%").
 _INHERITS_SUBJECT = re.compile(
     r"^(预计|约|增长|下降|同比|比上年|达到|达|实现|GDP|地区生产总值|生产总值|经济总量|其中|较|为|占|则|仍|(?:19|20)\d{2}年)"
@@ -97,77 +105,104 @@ def extract_claims(paragraphs: list[str], gazetteer: Gazetteer) -> tuple[list[Cl
     claims: list[Claim] = []
     mentions: list[tuple[int, Mention]] = []
     for p_index, paragraph in enumerate(paragraphs):
-        text = normalise_years(paragraph)
+        text = normalise_years(paragraph) if _HAS_CHINESE_DIGIT.search(paragraph) else paragraph
         found = gazetteer.find(text)
-        mentions.extend((p_index, m) for m in found)
-        for s_index, sentence in enumerate(_SENTENCE.finditer(text)):
-            claims.extend(_sentence_claims(p_index, s_index, sentence, found, paragraph))
+        if found:
+            mentions.extend([(p_index, m) for m in found])
+        # One pass over the paragraph instead of one per sentence: a quantity never spans a sentence
+        # end (no terminator fits the pattern, and the character before a sentence is a terminator,
+        # which the look-behind allows), so the paragraph's matches are exactly the sentences' matches.
+        quantities = list(_QUANTITY.finditer(text))
+        if quantities:
+            _paragraph_claims(claims, p_index, text, paragraph, quantities, found)
     return claims, mentions
 
 
-def _sentence_claims(p_index: int, s_index: int, sentence: re.Match, mentions: list[Mention], original: str):
-    text = sentence.group()
-    if not _QUANTITY.search(text):
-        return
-    start, end = sentence.span()
-    in_sentence = [m for m in mentions if start <= m.start and m.end <= end]
+def _paragraph_claims(
+    claims: list[Claim], p_index: int, text: str, original: str, quantities: list[re.Match], found: list[Mention]
+) -> None:
+    """The claims of one paragraph, in offsets of the whole paragraph; sentence by sentence, the same
+    decisions as reading each sentence on its own (``previous`` and the scope restart per sentence)."""
+    sentences = [m.span() for m in _SENTENCE.finditer(text)]
+    sentence_starts = [s for s, _ in sentences]
+    # clause breaks, years and place mentions never span a sentence end either, so one scan of the
+    # paragraph each, then a bisection per quantity
+    breaks = [b.end() for b in _CLAUSE_BREAK.finditer(text)]
+    years = [(y.start(), y.end(), int(y.group(1))) for y in _YEAR.finditer(text)] if "年" in text else []
+    year_ends = [e for _, e, _ in years]
+    mention_ends = [m.end for m in found]
+    s_index = -1
+    start = end = 0
     previous: Claim | None = None
     previous_end = 0
-    for match in _QUANTITY.finditer(text):
-        if text[match.end() : match.end() + 1] in ("年", "月", "日", "号"):
+    sentence = ""
+    length = len(text)
+    for match in quantities:
+        at, match_end = match.span()
+        if at >= end:  # the first quantity of a new sentence
+            s_index = bisect_right(sentence_starts, at) - 1
+            start, end = sentences[s_index]
+            previous, previous_end, sentence = None, start, original[start:end].strip()
+        if match_end < length and text[match_end] in "年月日号":
             continue
-        unit_kind = UNIT_KINDS.get(match["unit"], "count")
-        clause_start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, 0, match.start())), default=0)
-        clause = text[clause_start : match.start()]
+        unit = match["unit"]
+        unit_kind = UNIT_KINDS.get(unit, "count")
+        last_break = bisect_right(breaks, at)
+        clause_start = breaks[last_break - 1] if last_break and breaks[last_break - 1] > start else start
+        clause = text[clause_start:at]
+        mult = match["mult"]
         # Decimal, so 20363.19亿元 is exactly 2036319000000 yuan
-        value = float(Decimal(match["num"].replace(",", "")) * _MULTIPLIER[match["mult"]])
-        high = float(Decimal(match["high"]) * _MULTIPLIER[match["mult"]]) if match["high"] else None
-        metric = next((name for name, kinds, words in METRICS if unit_kind in kinds and words.search(clause)), None)
+        value = float(Decimal(match["num"].replace(",", "")) * _MULTIPLIER[mult])
+        high = match["high"]
+        high = float(Decimal(high) * _MULTIPLIER[mult]) if high else None
+        metric = None
+        for name, words in _METRICS_BY_KIND.get(unit_kind, ()):
+            if words.search(clause):
+                metric = name
+                break
         if metric is None:
             same_kind = previous and FALLBACK_METRIC.get(unit_kind) and previous.unit == unit_kind
             metric = previous.metric if same_kind else FALLBACK_METRIC[unit_kind]
-        after = text[match.end() : match.end() + 2]
-        qualifier = ",".join(
-            [q for q in QUALIFIERS if q in clause[-8:]] + [q for q in TRAILING_QUALIFIERS if after.startswith(q)]
-        )
+        tail = clause[-8:]
+        qualifiers = [q for q in QUALIFIERS if q in tail] if _QUALIFIER_CHAR.search(tail) else []
+        after = text[match_end : min(match_end + 2, end)]
+        if after:
+            trailing = after if after in _TRAILING_PAIRS else after[0] if after[0] in _TRAILING_SINGLE else None
+            if trailing:
+                qualifiers.append(trailing)
+        qualifier = ",".join(qualifiers)
         if match["more"] or match["more2"]:
             qualifier = ",".join(filter(None, [qualifier, "多"]))
-        sign = -1 if match["sign"] or (metric == "growth" and re.search(r"下降|回落", clause[-6:])) else 1
+        negative = match["sign"] or (metric == "growth" and ("下降" in clause[-6:] or "回落" in clause[-6:]))
+        sign = -1 if negative else 1
         # a place named before the previous quantity of this clause belongs to that quantity
-        scope_start = max(clause_start, previous_end - start if previous_end > start else 0)
-        entity = _entity(text[scope_start : match.start()], scope_start, start, in_sentence, match.start())
-        year = _year(clause) or _year(text[: match.start()]) or (previous.year if previous else None)
+        scope_start = max(clause_start, previous_end)
+        entity = None
+        last = bisect_right(mention_ends, at) - 1
+        if last >= 0 and (mention := found[last]).start >= start:
+            # the nearest place before the quantity in the scope, or, when the scope starts like a
+            # continuation, the nearest one earlier in the sentence
+            if mention.start >= scope_start or _INHERITS_SUBJECT.match(text[scope_start:at].strip()):
+                entity = mention.place
+        year_index = bisect_right(year_ends, at) - 1
+        if year_index >= 0 and years[year_index][0] >= start:
+            year = years[year_index][2]
+        else:
+            year = previous.year if previous else None
         previous = Claim(
-            paragraph_index=p_index,
-            sentence_index=s_index,
-            metric=metric,
-            value=sign * value,
-            value_high=sign * high if high is not None else None,
-            unit=unit_kind,
-            original_text=match.group(),
-            year=year,
-            entity_type=entity.place.entity_type if entity else None,
-            entity_code=entity.place.entity_code if entity else None,
-            entity_name=entity.place.canonical_name if entity else None,
-            qualifier=qualifier or None,
-            sentence=original[start:end].strip(),
+            p_index,
+            s_index,
+            metric,
+            sign * value,
+            sign * high if high is not None else None,
+            unit_kind,
+            match.group(),
+            year,
+            entity.entity_type if entity else None,
+            entity.entity_code if entity else None,
+            entity.canonical_name if entity else None,
+            qualifier or None,
+            sentence,
         )
-        previous_end = start + match.end()
-        yield previous
-
-
-def _entity(clause: str, clause_start: int, sentence_start: int, mentions: list[Mention], at: int):
-    absolute_at = sentence_start + at
-    absolute_clause = sentence_start + clause_start
-    before = [m for m in mentions if m.end <= absolute_at]
-    in_clause = [m for m in before if m.start >= absolute_clause]
-    if in_clause:
-        return in_clause[-1]
-    if _INHERITS_SUBJECT.match(clause.strip()) and before:
-        return before[-1]
-    return None
-
-
-def _year(text: str) -> int | None:
-    years = _YEAR.findall(text)
-    return int(years[-1]) if years else None
+        previous_end = match_end
+        claims.append(previous)
