@@ -28,10 +28,18 @@ _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B) if chr(c - 0xFE
 _SPACES = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x200B: ""}
 _NUMBER_SIGNS = {0xFF05: "%", 0xFF0B: "+", 0xFF0D: "-", 0x2212: "-"}  # ％ ＋ － − are parts of numbers
 _NORMALISE = {**_FULLWIDTH_ALNUM, **_SPACES, **_NUMBER_SIGNS}
-_FULLWIDTH_DECIMAL = re.compile(r"(?<=\d)．(?=\d)")
+# str.translate looks every character of a non-ASCII text up in the table; a character class finds the
+# few that change much faster, and the same table replaces them
+_NORMALISE_TO = {chr(c): chr(t) if isinstance(t, int) else t for c, t in _NORMALISE.items()}
+_NORMALISED_CHAR = re.compile("[" + "".join(re.escape(c) for c in sorted(_NORMALISE_TO)) + "]")
+# Each pattern starts with the character it replaces (the look-behind follows it), so the regex engine
+# jumps from candidate to candidate instead of trying the look-behind at every position.
+_FULLWIDTH_DECIMAL = re.compile(r"．(?<=\d．)(?=\d)")
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
-_ASCII_PUNCT_BY_CJK = re.compile(rf"(?<=[{CJK}])([,;:?!])|([,;:?!])(?=[{CJK}“”])")
-_ASCII_STOP_AFTER_CJK = re.compile(rf"(?<=[{CJK}”」）)])\.(?=[{CJK}“「（(\s]|$)", re.MULTILINE)
+_ASCII_PUNCT_BY_CJK = re.compile(rf"[,;:?!](?:(?<=[{CJK}][,;:?!])|(?=[{CJK}“”]))")
+_ASCII_STOP_AFTER_CJK = re.compile(rf"\.(?<=[{CJK}”」）)]\.)(?=[{CJK}“「（(\s]|$)", re.MULTILINE)
+_SPACE_RUN = re.compile(r"[ \t]{2,}")
+_TERMINALS = tuple(TERMINAL)
 
 BOILERPLATE = [
     ("breadcrumb", re.compile(r"^(首页|主页|当前位置[:：]?)\s*[>›»/]")),
@@ -41,6 +49,13 @@ BOILERPLATE = [
     ("editor", re.compile(r"^[（(]?责任编辑[:：]")),
     ("source_line", re.compile(r"^(来源|稿源|出处)[:：]\s*\S+")),
     ("author_line", re.compile(r"^(本文作者|作者|文)[:：]\s*\S+")),
+]
+# The same tests, faster: every pattern but the footer is anchored at the start, so ``match`` is its
+# ``search``; the footer can only match a line with one of these characters (no other character folds
+# to y or Y under IGNORECASE, and the Chinese ones and © have no case).
+_FOOTER_HINT = re.compile("[版©备yY]")
+_BOILERPLATE_TESTS = [
+    (kind, pattern.search if kind == "footer" else pattern.match, kind == "footer") for kind, pattern in BOILERPLATE
 ]
 _TRAILING_COUNTER = re.compile(r"\s*(点击数|点击量|浏览次数)[:：]?\s*\d*\s*$")
 _GLUED_TIME = re.compile(
@@ -124,15 +139,25 @@ def html_to_text(html: str) -> tuple[str, str | None, list[str]]:
 def normalise(text: str) -> str:
     """Full-width alphanumerics to half-width, odd spaces to spaces, ASCII , ; : ? ! beside Chinese to
     full-width; Chinese punctuation untouched."""
-    text = text.translate(_NORMALISE)
-    text = _FULLWIDTH_DECIMAL.sub(".", text)
-    text = _ASCII_PUNCT_BY_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
-    text = _ASCII_STOP_AFTER_CJK.sub("。", text)
+    text = _NORMALISED_CHAR.sub(_normalised, text)
+    if "．" in text:
+        text = _FULLWIDTH_DECIMAL.sub(".", text)
+    text = _ASCII_PUNCT_BY_CJK.sub(_full_width, text)
+    if "." in text:
+        text = _ASCII_STOP_AFTER_CJK.sub("。", text)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _normalised(match: re.Match) -> str:
+    return _NORMALISE_TO[match.group()]
+
+
+def _full_width(match: re.Match) -> str:
+    return _HALF_TO_FULL[match.group()]
+
+
 def ends_sentence(line: str) -> bool:
-    return line.endswith(tuple(TERMINAL))
+    return line.endswith(_TERMINALS)
 
 
 def clean_text(text: str, html: bool = False) -> CleanedText:
@@ -140,22 +165,22 @@ def clean_text(text: str, html: bool = False) -> CleanedText:
     if html:
         text, html_title, chrome = html_to_text(text)
     lines = [line.strip() for line in normalise(text).split("\n")]
-    lines = [re.sub(r"[ \t]{2,}", " ", line) for line in lines if line]
+    lines = [_SPACE_RUN.sub(" ", line) if "  " in line or "\t" in line else line for line in lines if line]
     nonempty = len(lines)
 
     kept, glued_title, page_time = [], None, None
     boilerplate = [("page_chrome", " / ".join(chrome))] if chrome else []
     for line in lines:
-        if counter := _TRAILING_COUNTER.search(line):
+        if ("点击" in line or "浏览次数" in line) and (counter := _TRAILING_COUNTER.search(line)):
             boilerplate.append(("click_counter", counter.group().strip()))
             line = line[: counter.start()].strip()
             if not line:
                 continue
-        kind = next((k for k, pattern in BOILERPLATE if pattern.search(line)), None)
+        kind = _boilerplate_kind(line)
         if kind:
             boilerplate.append((kind, line))
             continue
-        if page_time is None and (glued := _GLUED_TIME.match(line)):
+        if page_time is None and ("时间" in line or "日期" in line) and (glued := _GLUED_TIME.match(line)):
             glued_title, page_time = glued.group("title").strip(), _parse_timestamp(glued.group("ts"))
             line = glued_title
         kept.append(line)
@@ -179,6 +204,16 @@ def clean_text(text: str, html: bool = False) -> CleanedText:
         page_time=page_time,
         html_title=html_title,
     )
+
+
+def _boilerplate_kind(line: str) -> str | None:
+    """The first kind of ``BOILERPLATE`` whose pattern is found in the line."""
+    for kind, test, is_footer in _BOILERPLATE_TESTS:
+        if is_footer and not _FOOTER_HINT.search(line):
+            continue
+        if test(line):
+            return kind
+    return None
 
 
 def _rejoin(lines: list[str], title: str | None) -> tuple[list[str], int]:
@@ -249,6 +284,10 @@ _DATELINE = re.compile(
     rf"(?P<outlet>[{CJK}]{{2,8}}?)(?P<place>[{CJK}]{{2,4}}?)(?P<month>\d{{1,2}})月(?P<day>\d{{1,2}})日电"
 )
 _REPORTER = re.compile(rf"(?P<outlet>[{CJK}]{{2,8}}?)记者\s*(?P<name>[{CJK}]{{2,4}})(?![{CJK}])")
+# How far before its "日电" / "记者" a match of these patterns can start (outlet, place, month, 月, day):
+# a search from there finds what a search from the start finds, without trying every character before.
+_DATELINE_REACH = 8 + 4 + 2 + 1 + 2
+_REPORTER_REACH = 8
 _AUTHOR_TITLE = re.compile(rf"^(?P<name>[{CJK}]{{2,4}})[:：](?P<title>.+)$")
 _FULL_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?")
 _ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
@@ -265,7 +304,7 @@ def extract_metadata(
     author = outlet = place = None
     if title and (named := _AUTHOR_TITLE.match(title)):
         author, title = named.group("name"), named.group("title").strip()
-    if reporter := _REPORTER.search(body):
+    if reporter := _search_before(_REPORTER, body, "记者", _REPORTER_REACH):
         outlet, author = reporter.group("outlet"), author or reporter.group("name")
     for kind, line in cleaned.boilerplate:
         if kind in ("author_line", "source_line"):
@@ -275,7 +314,10 @@ def extract_metadata(
             else:
                 outlet = outlet or value
     published = None
-    dateline = next((m for m in _DATELINE.finditer(body) if _split_place(m, places)), None)
+    dateline = None
+    if (first := body.find("日电")) >= 0:
+        candidates = _DATELINE.finditer(body, max(0, first - _DATELINE_REACH))
+        dateline = next((m for m in candidates if _split_place(m, places)), None)
     if dateline:
         outlet_text, place = _split_place(dateline, places)
         outlet = outlet or outlet_text
@@ -296,11 +338,18 @@ def extract_metadata(
     carrier = "web_page" if is_html or cleaned.page_time or cleaned.boilerplate else "text"
     if any(_SPEECH.search(p) for p in paragraphs[:3]) or (title and _SPEECH.search(title)):
         kind = "speech"
-    elif dateline or _REPORTER.search(body):
+    elif dateline or reporter:
         kind = "news"
     else:
         kind = "web_page" if carrier == "web_page" else "report"
     return Metadata(title, kind, carrier, outlet, author, place, published, dates)
+
+
+def _search_before(pattern: re.Pattern, text: str, needle: str, reach: int) -> re.Match | None:
+    """``pattern.search(text)`` for a pattern whose every match contains ``needle`` at most ``reach``
+    characters after the match's start."""
+    first = text.find(needle)
+    return pattern.search(text, max(0, first - reach)) if first >= 0 else None
 
 
 def _split_place(match: re.Match, places: set[str]) -> tuple[str, str] | None:
@@ -326,7 +375,10 @@ def _headline(paragraphs: list[str]) -> str | None:
 def _mentioned_dates(paragraphs: list[str]) -> list[DocumentDate]:
     found: list[DocumentDate] = []
     for paragraph in paragraphs:
-        for match in list(_FULL_DATE.finditer(paragraph)) + list(_ISO_DATE.finditer(paragraph)):
+        matches = list(_FULL_DATE.finditer(paragraph)) if "年" in paragraph else []
+        if "-" in paragraph:
+            matches += _ISO_DATE.finditer(paragraph)
+        for match in matches:
             try:
                 day = date(int(match["y"]), int(match["m"]), int(match["d"] or 1))
             except ValueError:
