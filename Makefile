@@ -15,7 +15,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/mac
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install prepare browser run test ui docs report screenshots lint clean
+.PHONY: install prepare browser java run test ui docs report screenshots lint clean
 
 ## install: the locked environment in .venv/ (uv from PyPI, then `uv sync --frozen`)
 install: $(VENV)/.installed
@@ -45,12 +45,22 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+## java: a Java 17+ runtime from Debian for the spark target (pyspark 4 runs Spark in a local JVM)
+java:
+	@if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		{ $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null 2>&1 || \
+		  $$SUDO apt-get install -y -qq openjdk-21-jre-headless >/dev/null; }; \
+	fi
+
 ## run: one full refresh on raw/ (or $$WAREHOUSE_RAW_ROOTS), then where the warehouse is and how to query it
-run: prepare
+## (WAREHOUSE_TARGET=spark builds the dbt models in Spark, local mode)
+run: prepare $(if $(filter spark,$(WAREHOUSE_TARGET)),java)
 	$(BIN)/warehouse refresh
 
 ## test: the whole suite (pytest exits 5 when it collected nothing: that is a failure here)
-test: prepare browser
+test: prepare browser java
 	$(BIN)/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 

@@ -4,8 +4,10 @@ Every path the warehouse uses is derived here from two variables:
 
 - ``WAREHOUSE_RAW_ROOTS``: raw roots separated by ``:`` (default ``raw``). Each root may hold
   ``documents/``, ``statistics/`` and ``reference/``.
-- ``WAREHOUSE_DIR``: where the private build database, the published ``serving.duckdb`` and the
-  ``parquet/`` exports live (default ``warehouse``).
+- ``WAREHOUSE_DIR``: where the private build database, the published ``serving.duckdb``, the
+  ``parquet/`` exports and the ``lake/`` the dbt sources read live (default ``warehouse``).
+
+``WAREHOUSE_TARGET`` picks the dbt target: ``duckdb`` (default) or ``spark`` (dbt_project/profiles.yml).
 
 Relative paths are resolved against the project root (the folder holding ``dagster.yaml``), so the
 same settings mean the same files whether a run starts from the CLI, the UI or a test.
@@ -28,6 +30,14 @@ DBT_TARGET_VAR = "WAREHOUSE_TARGET"
 # dbt reads the build database path from this variable (dbt_project/profiles.yml); only the
 # transform step sets it, from Settings.dbt_env().
 BUILD_DB_VAR = "WAREHOUSE_BUILD_DB"
+# ... and the lake the dbt sources read and, on the spark target, Spark's warehouse and metastore folder.
+LAKE_DIR_VAR = "WAREHOUSE_LAKE_DIR"
+SPARK_DIR_VAR = "WAREHOUSE_SPARK_DIR"
+DBT_TARGETS = ("duckdb", "spark")
+# How many batches the documents of a refresh are parsed in (one step each: a multiprocess or Kubernetes
+# executor runs them side by side); a file's batch is fixed by its path.
+DOCUMENT_BATCHES_VAR = "WAREHOUSE_DOCUMENT_BATCHES"
+DEFAULT_DOCUMENT_BATCHES = 4
 ALERT_WEBHOOK_VAR = "WAREHOUSE_ALERT_WEBHOOK"
 # Fault injection for the crash tests only: "publish" makes the publish step pause before its rename.
 FAULT_PAUSE_VAR = "WAREHOUSE_FAULT_PAUSE"
@@ -40,6 +50,7 @@ class Settings:
     raw_roots: tuple[Path, ...]
     warehouse_dir: Path
     dbt_target: str = "duckdb"
+    document_batches: int = DEFAULT_DOCUMENT_BATCHES
     alert_webhook: str | None = None
     fault_pause: str | None = None
 
@@ -61,6 +72,16 @@ class Settings:
     @property
     def parquet_dir(self) -> Path:
         return self.warehouse_dir / "parquet"
+
+    @property
+    def lake_dir(self) -> Path:
+        """The ingest assets' tables as Parquet, ``lake/<source>/<table>/``: what dbt reads on any target."""
+        return self.warehouse_dir / "lake"
+
+    @property
+    def spark_dir(self) -> Path:
+        """The spark target's own files: managed tables (``warehouse/<schema>.db/``), metastore, scratch."""
+        return self.warehouse_dir / "spark"
 
     @property
     def report_path(self) -> Path:
@@ -86,7 +107,14 @@ class Settings:
         return tuple(root / kind for root in self.raw_roots if (root / kind).is_dir())
 
     def dbt_env(self) -> dict[str, str]:
-        return {BUILD_DB_VAR: str(self.build_db_path)}
+        env = {
+            BUILD_DB_VAR: str(self.build_db_path),
+            LAKE_DIR_VAR: str(self.lake_dir),
+            SPARK_DIR_VAR: str(self.spark_dir),
+        }
+        if self.dbt_target == "spark":
+            env["SPARK_LOCAL_IP"] = "127.0.0.1"  # local mode: no "hostname resolves to a loopback" warning
+        return env
 
 
 def use_project_dagster_home() -> Path:
@@ -110,10 +138,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     roots = tuple(_resolve(p) for p in env.get(RAW_ROOTS_VAR, "raw").split(":") if p.strip())
     if not roots:
         raise ValueError(f"{RAW_ROOTS_VAR} names no raw root")
+    target = env.get(DBT_TARGET_VAR, "duckdb")
+    if target not in DBT_TARGETS:
+        raise ValueError(f"{DBT_TARGET_VAR}={target!r}: expected one of {', '.join(DBT_TARGETS)}")
     return Settings(
         raw_roots=roots,
         warehouse_dir=_resolve(env.get(WAREHOUSE_DIR_VAR, "warehouse")),
-        dbt_target=env.get(DBT_TARGET_VAR, "duckdb"),
+        dbt_target=target,
+        document_batches=max(1, int(env.get(DOCUMENT_BATCHES_VAR, DEFAULT_DOCUMENT_BATCHES))),
         alert_webhook=env.get(ALERT_WEBHOOK_VAR) or None,
         fault_pause=env.get(FAULT_PAUSE_VAR) or None,
     )

@@ -9,7 +9,7 @@ representatives as (
     select document_id, source_file from {{ ref('stg_documents__documents') }}
 )
 
-select source.* exclude (source_file)
+select {{ star_except('source', ['source_file']) }}
 from source
 inner join representatives
     on source.document_id = representatives.document_id and source.source_file = representatives.source_file

@@ -11,7 +11,7 @@ expected as (
         sum(facts.value) filter (where facts.indicator = 'gdp') as gdp
     from {{ ref('fct_city_year') }} as facts
     inner join members on facts.city_code = members.city_code
-    group by all
+    group by members.cluster_id, facts.year
 )
 
 select marts.cluster_id, marts.year, marts.gdp_reported_yuan, expected.gdp

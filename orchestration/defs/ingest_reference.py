@@ -16,6 +16,7 @@ import pandas as pd
 from orchestration.config import FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.incremental import plan_files, previous_manifest, save_manifest
+from orchestration.lib.lake import export_tables
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.textio import RawFile, decode
 from orchestration.lib.warehouse import replace_table
@@ -114,6 +115,8 @@ def reference(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 metadata={"dagster/row_count": rows, "files_read": plan.files_read if not reload else len(paths)},
             )
         save_manifest(conn, "reference", plan, loaded_at)
+        if reload:
+            export_tables(conn, warehouse.settings.lake_dir, [t.name for t in REFERENCE_TABLES])
 
 
 def _tables_exist(conn) -> bool:

@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 from orchestration.config import FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.incremental import plan_files, previous_manifest, replace_rows_of_files, save_manifest
+from orchestration.lib.lake import export_tables
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.statistics import parse_statistics_file
 from orchestration.lib.textio import RawFile
@@ -139,6 +140,7 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
         }
         save_manifest(conn, "statistics", plan, loaded_at)
         clear_rule_failures(conn, "statistics")
+        export_tables(conn, warehouse.settings.lake_dir, [table for table, _ in tables.values()])
     if len(frames["quarantine"]):
         head = frames["quarantine"].slice(0, 10).to_pandas()
         context.log.warning(

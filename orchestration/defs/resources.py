@@ -18,6 +18,8 @@ class Warehouse(dg.ConfigurableResource):
 
     raw_roots: list[str]
     warehouse_dir: str
+    dbt_target: str = "duckdb"
+    document_batches: int = 4
     alert_webhook: str = ""
     fault_pause: str = ""
 
@@ -26,6 +28,8 @@ class Warehouse(dg.ConfigurableResource):
         return Settings(
             raw_roots=tuple(Path(p) for p in self.raw_roots),
             warehouse_dir=Path(self.warehouse_dir),
+            dbt_target=self.dbt_target,
+            document_batches=self.document_batches,
             alert_webhook=self.alert_webhook or None,
             fault_pause=self.fault_pause or None,
         )
@@ -65,6 +69,8 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         "warehouse": Warehouse(
             raw_roots=[str(p) for p in settings.raw_roots],
             warehouse_dir=str(settings.warehouse_dir),
+            dbt_target=settings.dbt_target,
+            document_batches=settings.document_batches,
             alert_webhook=settings.alert_webhook or "",
             fault_pause=settings.fault_pause or "",
         ),

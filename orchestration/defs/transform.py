@@ -21,7 +21,12 @@ from dagster_dbt import (
 
 from orchestration.config import DBT_PROJECT_DIR
 from orchestration.defs.resources import Warehouse
-from orchestration.lib.quality_log import CheckRecord, record_checks
+from orchestration.lib.lake import export_missing, export_tables
+from orchestration.lib.quality_log import CheckRecord, ensure_quality_tables, record_checks
+from orchestration.lib.spark_target import load_spark_marts
+
+# written by the checks and by this step, not by an ingest asset: this step hands them to the lake
+QUALITY_TABLES = ["raw.rule_failures", "raw.check_history"]
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` this re-parses the project; elsewhere `make` has parsed it before anything loads.
@@ -66,25 +71,37 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
     pool="warehouse_writer",
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    """Seed, build and test every dbt model in the build database; a failing error-level test stops its
-    downstream models and fails the step, so nothing after it is published."""
+    """Seed, build and test every dbt model (in the build database, or in Spark on the spark target) from
+    the lake's Parquet files; a failing error-level test stops its downstream models and fails the step,
+    so nothing after it is published."""
     records: list[CheckRecord] = []
     events: list = []
     failure: Exception | None = None
+    settings = warehouse.settings
+    with warehouse.connect() as conn:
+        ensure_quality_tables(conn)
+        export_tables(conn, settings.lake_dir, QUALITY_TABLES)
+        export_missing(conn, settings.lake_dir)
     try:
-        with environment(warehouse.settings.dbt_env()):
+        with environment(settings.dbt_env()):
             try:
                 for event in dbt.cli(["build"], context=context).stream():
                     events.append(event)
             except Exception as exc:  # noqa: BLE001 - what dbt built and tested goes out first, then this
                 failure = exc
+        on_spark = settings.dbt_target == "spark"
+        if on_spark:  # the steps after this one read the marts from the build database
+            with warehouse.connect() as conn:
+                load_spark_marts(conn, settings.spark_dir, [key.path[-1] for key in MART_KEYS])
         # dbt (another process) has closed the build database: count what it built
         with warehouse.connect(read_only=True) as conn:
             for event in events:
                 if isinstance(event, dg.AssetCheckResult):
                     records.append(dbt_test_record(context.run.run_id, event))
                 elif isinstance(event, dg.Output):
-                    event = with_row_count(conn, event, context.asset_key_for_output(event.output_name))
+                    key = context.asset_key_for_output(event.output_name)
+                    if not on_spark or key.path[0] == "marts":  # Spark's views are not in the build database
+                        event = with_row_count(conn, event, key)
                 yield event
         if failure is not None:
             raise failure
@@ -92,6 +109,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
         # the tests that ran, passed or not, go on record even when a failure stops the build
         with warehouse.connect() as conn:
             record_checks(conn, records)
+            export_tables(conn, settings.lake_dir, ["raw.check_history"])
         prune_invocation_folders(dbt_project.project_dir / "target")
 
 

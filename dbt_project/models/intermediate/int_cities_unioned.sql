@@ -21,8 +21,13 @@ unioned as (
     select * from members
     union all
     select * from reference_cities
+),
+
+ranked as (
+    select *, row_number() over (partition by city_code order by priority) as code_rank
+    from unioned
 )
 
 select city_code, city_name_zh, province_code
-from unioned
-qualify row_number() over (partition by city_code order by priority) = 1
+from ranked
+where code_rank = 1

@@ -12,7 +12,7 @@ provinces as (
 
 current_names as (
     select region_code, full_name as variant_name, province_code, 'full_name' as variant_kind,
-        null::integer as valid_from_year, null::integer as valid_to_year
+        cast(null as {{ dbt.type_int() }}) as valid_from_year, cast(null as {{ dbt.type_int() }}) as valid_to_year
     from cities
     union all
     select region_code, {{ short_place_name('full_name') }}, province_code, 'short_name', null, null
@@ -24,16 +24,21 @@ current_names as (
     from provinces
 ),
 
-crosswalk_spans as (
-    select
-        coalesce(aliases.region_code, crosswalk.prefecture_code) as region_code,
-        trim(span) as span
+crosswalk_parts as (
+    select crosswalk.prefecture_code, trim(parts.part) as span
     from {{ ref('stg_reference__prefecture_crosswalk') }} as crosswalk
-    cross join unnest(string_split(crosswalk.name_history, ';')) as spans (span)
-    left join {{ ref('region_code_aliases') }} as aliases
-        on crosswalk.prefecture_code = aliases.alias_code
+    {{ split_to_rows('crosswalk.name_history', "';'", 'parts', 'part') }}
     -- abolished units are not mapped onto a successor: their names stay unresolved
     where crosswalk.status = 'active'
+),
+
+crosswalk_spans as (
+    select
+        coalesce(aliases.region_code, crosswalk_parts.prefecture_code) as region_code,
+        crosswalk_parts.span
+    from crosswalk_parts
+    left join {{ ref('region_code_aliases') }} as aliases
+        on crosswalk_parts.prefecture_code = aliases.alias_code
 ),
 
 former_names as (
@@ -46,7 +51,7 @@ former_names as (
         cast(regexp_extract(spans.span, '^\d{4}-(\d{4})', 1) as integer) as valid_to_year
     from crosswalk_spans as spans
     inner join cities on spans.region_code = cities.region_code
-    where regexp_matches(spans.span, '^\d{4}-\d{4} .+$')
+    where {{ regexp_like('spans.span', "'^\\d{4}-\\d{4} .+$'") }}
 ),
 
 seeded_variants as (

@@ -25,7 +25,7 @@ provinces as (
 name_matches as (
     select
         observations.observation_id,
-        any_value(names.region_code) as region_code,
+        min(names.region_code) as region_code,
         count(distinct names.region_code) as candidates
     from observations
     inner join names
@@ -62,7 +62,7 @@ resolved as (
 )
 
 select
-    resolved.* exclude (resolved_code, resolution),
+    {{ star_except('resolved', ['resolved_code', 'resolution']) }},
     case when known_codes.region_code is not null then resolved.resolved_code end as resolved_region_code,
     case
         when resolved.resolved_code is not null and known_codes.region_code is null then 'unknown_code'

@@ -11,7 +11,7 @@ provinces as (
 ),
 
 variants as (
-    select region_code, string_agg(distinct variant_name, '、' order by variant_name) as name_variants
+    select region_code, {{ string_agg_sorted('variant_name', "'、'", distinct=true) }} as name_variants
     from {{ ref('int_region_names') }}
     group by region_code
 )

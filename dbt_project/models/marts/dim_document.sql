@@ -3,14 +3,14 @@ with documents as (
 ),
 
 files as (
-    select document_id, count(*) as file_count, string_agg(source_file, ' | ' order by source_file) as files
+    select document_id, count(*) as file_count, {{ string_agg_sorted('source_file', "' | '") }} as files
     from {{ ref('stg_documents__files') }}
     where document_id is not null and status in ('loaded', 'duplicate')
     group by document_id
 ),
 
 near as (
-    select document_id, arg_max(near_duplicate_of, shared_ratio) as near_duplicate_of, max(shared_ratio) as shared_ratio
+    select document_id, max_by(near_duplicate_of, shared_ratio) as near_duplicate_of, max(shared_ratio) as shared_ratio
     from {{ ref('int_document_near_duplicates') }}
     group by document_id
 )

@@ -7,7 +7,7 @@ cities as (
 )
 
 select
-    claims.document_id || '-' || claims.claim_index as claim_id,
+    claims.document_id || '-' || cast(claims.claim_index as {{ dbt.type_string() }}) as claim_id,
     claims.document_id,
     claims.claim_index,
     claims.paragraph_index,

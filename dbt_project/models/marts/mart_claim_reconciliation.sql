@@ -39,8 +39,8 @@ compared as (
         official.source as official_source,
         claims.sentence,
         case
-            when claims.qualifier similar to '.*(超过|超|逾|以上|多).*' then 'at_least'
-            when claims.qualifier similar to '.*(约|左右).*' then 'approximate'
+            when {{ regexp_like('claims.qualifier', "'(超过|超|逾|以上|多)'") }} then 'at_least'
+            when {{ regexp_like('claims.qualifier', "'(约|左右)'") }} then 'approximate'
             when claims.qualifier like '%预计%' then 'estimate'
             else 'exact'
         end as claim_kind

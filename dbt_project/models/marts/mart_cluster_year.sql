@@ -19,7 +19,7 @@ city_year as (
         max(facts.value) filter (where facts.indicator = 'population_census') as population_census
     from {{ ref('fct_city_year') }} as facts
     inner join members on facts.city_code = members.city_code
-    group by all
+    group by members.cluster_id, facts.city_code, facts.year
 ),
 
 city_year_population as (
@@ -37,7 +37,7 @@ aggregated as (
         count(gdp_yuan) as gdp_cities_reported,
         sum(gdp_yuan) as gdp_reported_yuan,
         max(gdp_yuan) as largest_city_gdp_yuan,
-        arg_max(city_code, gdp_yuan) as largest_city_code,
+        max_by(city_code, gdp_yuan) as largest_city_code,
         count(population_persons) as population_cities_reported,
         sum(population_persons) as population_reported_persons,
         case
@@ -50,7 +50,8 @@ aggregated as (
         sum(population_persons) filter (where gdp_yuan is not null) as paired_population_persons,
         count(*) filter (where gdp_yuan >= 1e12) as trillion_yuan_gdp_cities,
         count(*) filter (where population_persons >= 1e7) as ten_million_population_cities,
-        list(gdp_yuan) filter (where gdp_yuan is not null) as member_gdps
+        -- for the HHI: sum over members of (g / total)^2 = (sum of g^2) / total^2
+        sum(gdp_yuan * gdp_yuan) as sum_of_squared_gdp
     from city_year_population
     group by cluster_id, year
 ),
@@ -87,7 +88,7 @@ measured as (
         largest_city_gdp_yuan / gdp_reported_yuan as largest_city_gdp_share_reported,
         case
             when gdp_yuan is not null
-                then list_sum(list_transform(member_gdps, lambda g: (g / gdp_yuan) ^ 2))
+                then sum_of_squared_gdp / (gdp_yuan * gdp_yuan)
         end as gdp_hhi,
         lag(gdp_yuan) over (partition by cluster_id order by year) as previous_gdp_yuan,
         lag(year) over (partition by cluster_id order by year) as previous_year

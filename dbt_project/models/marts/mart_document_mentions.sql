@@ -23,7 +23,7 @@ select
     count(*) filter (where entity_type = 'sub_region') as sub_region_mentions,
     count(*) filter (where entity_type = 'city') as city_mentions,
     count(distinct entity_name) filter (where entity_type = 'city') as distinct_cities,
-    string_agg(distinct entity_name, '、' order by entity_name) as names_mentioned
+    {{ string_agg_sorted('entity_name', "'、'", distinct=true) }} as names_mentioned
 from attributed
 where cluster_id is not null
 group by document_id, cluster_id

@@ -23,7 +23,7 @@ rules as (
     left join (
         select refresh_id, source_kind, max(checked_at) as checked_at
         from {{ ref('stg_quality__check_history') }}
-        group by all
+        group by refresh_id, source_kind
     ) as history
         on failures.refresh_id = history.refresh_id and failures.source_kind = history.source_kind
 ),
@@ -49,7 +49,7 @@ statistics_unresolved as (
 
 documents as (
     select
-        'documents' as source_kind, source_file, null::integer as source_row, null as column_name,
+        'documents' as source_kind, source_file, cast(null as {{ dbt.type_int() }}) as source_row, null as column_name,
         null as raw_value, reason, 'parse' as stage, null as rule, loaded_at
     from {{ ref('stg_documents__quarantine') }}
 )

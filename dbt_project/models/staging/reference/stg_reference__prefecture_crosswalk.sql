@@ -12,7 +12,7 @@ renamed as (
         name_history_year_end as name_history,
         source_file
     from source
-    where regexp_matches(legacy_entity_id, '^E\d{6}$')
+    where {{ regexp_like('legacy_entity_id', "'^E\\d{6}$'") }}
 )
 
 select * from renamed

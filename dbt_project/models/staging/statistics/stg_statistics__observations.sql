@@ -10,7 +10,10 @@ quarantined as (
 
 renamed as (
     select
-        md5(concat_ws('|', file_sha256, source_row, indicator, year)) as observation_id,
+        md5(concat_ws(
+            '|', file_sha256, cast(source_row as {{ dbt.type_string() }}), indicator,
+            cast(year as {{ dbt.type_string() }})
+        )) as observation_id,
         nullif(trim(region_code), '') as region_code,
         nullif(trim(region_name), '') as region_name,
         nullif(trim(province_name), '') as province_name,
@@ -33,7 +36,7 @@ renamed as (
         select 1 from quarantined
         where quarantined.source_file = source.source_file
             and quarantined.source_row = source.source_row
-            and quarantined.record_key = source.indicator || '|' || source.year
+            and quarantined.record_key = source.indicator || '|' || cast(source.year as {{ dbt.type_string() }})
     )
 )
 
