@@ -9,7 +9,15 @@ import dagster as dg
 from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.corpus import document_files, parse_documents
-from orchestration.lib.incremental import plan_files, previous_manifest, replace_rows_of_files, save_manifest
+from orchestration.lib.document_batches import combine_batches, split_into_batches
+from orchestration.lib.incremental import (
+    FilePlan,
+    plan_files,
+    previous_manifest,
+    replace_rows_of_files,
+    save_manifest,
+)
+from orchestration.lib.lake import export_tables
 from orchestration.lib.places import load_gazetteer
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.textio import decode
@@ -76,25 +84,49 @@ def reference_divisions(warehouse: Warehouse) -> list[dict]:
     return rows
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(["raw", name], description=text, kinds={"python", "duckdb"}) for name, (text, _) in TABLES.items()
-    ],
-    group_name="raw",
+RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
+
+
+@dg.op(
+    out={"plan": dg.Out(FilePlan), "batches": dg.DynamicOut(dict)},
     pool="warehouse_writer",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
+    retry_policy=RETRY,
 )
-def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Read, clean and extract the document files that are new or changed since the last refresh (all
-    of them with the run tag warehouse/full=true) and drop the rows of changed and deleted files."""
+def plan_document_batches(context: dg.OpExecutionContext, warehouse: Warehouse):
+    """The document files that are new or changed since the last refresh (all of them with the run tag
+    warehouse/full=true), split into batches by path; one mapped step parses each batch."""
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
-    loaded_at = datetime.now(UTC)
     paths = document_files(warehouse.settings.raw_dirs("documents"))
     with warehouse.connect() as conn:
         plan = plan_files(paths, previous_manifest(conn, "documents"), full)
-    gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds", reference_divisions(warehouse)) if plan.changed else None
-    frames = parse_documents(plan.changed, gazetteer, loaded_at) if plan.changed else {}
+    yield dg.Output(plan, "plan")
+    divisions = reference_divisions(warehouse) if plan.changed else []
+    loaded_at = datetime.now(UTC)
+    for index, contents in split_into_batches(plan.changed, warehouse.settings.document_batches).items():
+        batch = {"contents": contents, "divisions": divisions, "loaded_at": loaded_at}
+        yield dg.DynamicOutput(batch, output_name="batches", mapping_key=f"batch_{index:03d}")
+
+
+@dg.op(retry_policy=RETRY)
+def parse_document_batch(context: dg.OpExecutionContext, batch: dict) -> dict:
+    """Rows of the raw.document* tables for one batch of files; needs no warehouse, so batches run side by
+    side under a multiprocess, Celery or Kubernetes executor."""
+    gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds", batch["divisions"])
+    context.log.info(f"parsing {len(batch['contents'])} document files")
+    return parse_documents(batch["contents"], gazetteer, batch["loaded_at"])
+
+
+@dg.op(
+    out={name: dg.Out(dg.Nothing, description=text) for name, (text, _) in TABLES.items()},
+    pool="warehouse_writer",
+    retry_policy=RETRY,
+)
+def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: FilePlan, parsed: list[dict]):
+    """Drop the rows of changed and deleted files, insert the parsed batches and hand the tables to the lake."""
+    full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
+    frames = combine_batches(parsed)
     stale = [*plan.changed, *plan.deleted]
+    loaded_at = datetime.now(UTC)
     with warehouse.connect() as conn:
         clear_rule_failures(conn, "documents")
         for name, (_, ddl) in TABLES.items():
@@ -102,20 +134,37 @@ def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 rows = replace_table(conn, f"raw.{name}", ddl, frames.get(name))
             else:
                 rows = replace_rows_of_files(conn, f"raw.{name}", ddl, frames.get(name), stale)
-            yield dg.MaterializeResult(
-                asset_key=["raw", name],
+            yield dg.Output(
+                None,
+                output_name=name,
                 metadata={
                     "dagster/row_count": rows,
                     "files_read": plan.files_read,
                     "files_changed": len(plan.changed),
                     "files_deleted": len(plan.deleted),
+                    "batches": len(parsed),
                 },
             )
         save_manifest(conn, "documents", plan, loaded_at)
+        export_tables(conn, warehouse.settings.lake_dir, TABLES)
     context.log.info(
         f"documents: {len(plan.changed)} new or changed, {len(plan.deleted)} deleted, "
-        f"{len(plan.unchanged)} unchanged files; {plan.files_read} read"
+        f"{len(plan.unchanged)} unchanged files; {plan.files_read} read, in {len(parsed)} batches"
     )
     quarantined = frames.get("document_quarantine")
     if quarantined is not None and len(quarantined):
         context.log.warning("documents quarantined:\n" + quarantined[["source_file", "reason"]].to_string(index=False))
+
+
+@dg.graph_multi_asset(
+    outs={
+        name: dg.AssetOut(key=["raw", name], description=text, kinds={"python", "duckdb"})
+        for name, (text, _) in TABLES.items()
+    },
+    group_name="raw",
+)
+def documents():
+    """Read, clean and extract the document files that are new or changed since the last refresh, one
+    step per batch of files (WAREHOUSE_DOCUMENT_BATCHES), and drop the rows of changed and deleted files."""
+    plan, batches = plan_document_batches()
+    return write_documents(plan, batches.map(parse_document_batch).collect())

@@ -1,0 +1,90 @@
+"""Documents parsed in batches, one step each: several batches give the same rows as one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.config import load_settings
+from orchestration.defs.ingest_documents import documents
+from orchestration.defs.resources import build_resources
+from orchestration.lib.document_batches import batch_of, combine_batches, split_into_batches
+from tests.conftest import REPO_RAW, warehouse_definitions
+
+
+def ingest_documents(warehouse_dir, batches: int, *roots) -> dg.ExecuteInProcessResult:
+    settings = dataclasses.replace(
+        load_settings({"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_RAW_ROOTS": ":".join(map(str, roots))}),
+        document_batches=batches,
+    )
+    defs = warehouse_definitions()
+    return dg.materialize(
+        [*defs.assets, *(defs.asset_checks or [])],
+        selection=dg.AssetSelection.assets(*documents.keys),
+        resources=build_resources(settings),
+        raise_on_error=False,
+    )
+
+
+def lake_rows(warehouse_dir, table: str, order: str) -> list[tuple]:
+    conn = duckdb.connect()
+    try:
+        # loaded_at is when each run read the files
+        return conn.execute(
+            f"select columns(lambda c: c <> 'loaded_at') "
+            f"from read_parquet('{warehouse_dir}/lake/documents/{table}/*.parquet') order by {order}"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def parse_steps(result: dg.ExecuteInProcessResult) -> list[str]:
+    return sorted(
+        e.step_key
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.STEP_SUCCESS and "parse" in e.step_key
+    )
+
+
+@pytest.fixture(scope="module")
+def single_and_batched(tmp_path_factory, shared_raw):
+    roots = (REPO_RAW, shared_raw)
+    single_dir, batched_dir = tmp_path_factory.mktemp("one_batch"), tmp_path_factory.mktemp("five_batches")
+    single = ingest_documents(single_dir, 1, *roots)
+    batched = ingest_documents(batched_dir, 5, *roots)
+    return (single_dir, single), (batched_dir, batched)
+
+
+def test_batched_documents_run_one_step_per_batch(single_and_batched):
+    (_, single), (_, batched) = single_and_batched
+    assert single.success and batched.success
+    assert len(parse_steps(single)) == 1
+    assert len(parse_steps(batched)) > 1  # the bundled files fall into several of the five batches
+
+
+def test_batched_documents_give_the_same_claims_as_one_batch(single_and_batched):
+    (single_dir, _), (batched_dir, _) = single_and_batched
+    claims_single = lake_rows(single_dir, "document_claims", "source_file, claim_index")
+    assert claims_single, "the bundled documents state figures"
+    assert lake_rows(batched_dir, "document_claims", "source_file, claim_index") == claims_single
+    for table, order in [
+        ("documents", "source_file"),
+        ("document_paragraphs", "source_file, paragraph_index"),
+        ("document_mentions", "source_file, paragraph_index, start_offset"),
+        ("document_files", "source_file"),
+    ]:
+        assert lake_rows(batched_dir, table, order) == lake_rows(single_dir, table, order), table
+
+
+def test_a_files_batch_depends_on_its_path_only():
+    contents = {f"/raw/documents/{i}.txt": b"x" for i in range(40)}
+    split = split_into_batches(contents, 4)
+    assert sorted(p for files in split.values() for p in files) == sorted(contents)
+    more = split_into_batches({**contents, "/raw/documents/new.txt": b"y"}, 4)
+    for index, files in split.items():
+        assert set(files) <= set(more[index])
+    assert all(batch_of(p, 4) == i for i, files in split.items() for p in files)
+    assert combine_batches([]) == {}
