@@ -18,6 +18,7 @@ The steps, in order, each counted so nothing is lost silently:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -304,7 +305,7 @@ def extract_metadata(
     author = outlet = place = None
     if title and (named := _AUTHOR_TITLE.match(title)):
         author, title = named.group("name"), named.group("title").strip()
-    if reporter := _search_before(_REPORTER, body, "记者", _REPORTER_REACH):
+    if reporter := next(_matches_near(_REPORTER, body, "记者", _REPORTER_REACH), None):
         outlet, author = reporter.group("outlet"), author or reporter.group("name")
     for kind, line in cleaned.boilerplate:
         if kind in ("author_line", "source_line"):
@@ -314,10 +315,8 @@ def extract_metadata(
             else:
                 outlet = outlet or value
     published = None
-    dateline = None
-    if (first := body.find("日电")) >= 0:
-        candidates = _DATELINE.finditer(body, max(0, first - _DATELINE_REACH))
-        dateline = next((m for m in candidates if _split_place(m, places)), None)
+    candidates = _matches_near(_DATELINE, body, "日电", _DATELINE_REACH)
+    dateline = next((m for m in candidates if _split_place(m, places)), None)
     if dateline:
         outlet_text, place = _split_place(dateline, places)
         outlet = outlet or outlet_text
@@ -345,11 +344,22 @@ def extract_metadata(
     return Metadata(title, kind, carrier, outlet, author, place, published, dates)
 
 
-def _search_before(pattern: re.Pattern, text: str, needle: str, reach: int) -> re.Match | None:
-    """``pattern.search(text)`` for a pattern whose every match contains ``needle`` at most ``reach``
-    characters after the match's start."""
-    first = text.find(needle)
-    return pattern.search(text, max(0, first - reach)) if first >= 0 else None
+def _matches_near(pattern: re.Pattern, text: str, needle: str, reach: int) -> Iterator[re.Match]:
+    """The matches of ``pattern.finditer(text)``, for a pattern whose every match holds ``needle`` at
+    most ``reach`` characters after its start and never matches empty: only the starts within
+    ``reach`` before an occurrence of the needle are tried, in order, instead of every character."""
+    tried = 0  # every start before this one has been tried
+    occurrence = text.find(needle)
+    while occurrence >= 0:
+        start = max(tried, occurrence - reach)
+        while start <= occurrence:
+            if match := pattern.match(text, start):
+                yield match
+                start = match.end()
+            else:
+                start += 1
+        tried = start
+        occurrence = text.find(needle, occurrence + 1)
 
 
 def _split_place(match: re.Match, places: set[str]) -> tuple[str, str] | None:
