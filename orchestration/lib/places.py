@@ -55,6 +55,8 @@ class Gazetteer:
         self.by_name = by_name
         self.names = sorted(by_name)
         self.name_set = frozenset(by_name)
+        # per automaton index: the place, and whether a hit needs the look at what follows it
+        self._entries = [(by_name[name], len(name) == 2) for name in self.names]
 
     @cached_property
     def _automaton(self):
@@ -76,21 +78,20 @@ class Gazetteer:
 
     def find(self, text: str) -> list[Mention]:
         mentions = []
+        entries = self._entries
         for index, start, end in self._automaton.find_matches_as_indexes(text):
-            name = self.names[index]
-            if len(name) == 2 and not self._stands_alone(text, start, end):
-                continue
-            mentions.append(Mention(start, end, self.by_name[name]))
+            place, short = entries[index]
+            if short:
+                # a two-character name stands alone before the end, a safe follower or a character
+                # that is not Chinese; otherwise jieba decides from the few characters around it (the
+                # same window recurs across repeated paragraphs and documents, so each is cut once)
+                following = text[end : end + 1]
+                if following and following not in _SAFE_FOLLOWERS and _CJK_CHAR.match(following):
+                    before = max(0, start - 2)
+                    if not self._cut_keeps(text[before : end + 3], start - before, end - start):
+                        continue
+            mentions.append(Mention(start, end, place))
         return mentions
-
-    def _stands_alone(self, text: str, start: int, end: int) -> bool:
-        following = text[end : end + 1]
-        if not following or following in _SAFE_FOLLOWERS or not _CJK_CHAR.match(following):
-            return True
-        # jieba decides from the few characters around the name; the same window recurs across
-        # repeated paragraphs and documents, so each is cut once
-        before = max(0, start - 2)
-        return self._cut_keeps(text[before : end + 3], start - before, end - start)
 
     @functools.lru_cache(maxsize=65536)  # noqa: B019 - one gazetteer per refresh; the cache dies with it
     def _cut_keeps(self, window: str, offset: int, length: int) -> bool:
