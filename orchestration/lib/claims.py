@@ -34,6 +34,9 @@ _MULTIPLIER = {
     "亿": Decimal(10**8),
     "万亿": Decimal(10**12),
 }
+_EXPONENT = {None: "", "千": "e3", "万": "e4", "亿": "e8", "万亿": "e12"}
+# digits of the number + 13 of the largest multiplier stay within Decimal's default 28-digit precision
+_EXACT_DIGITS = 15
 UNIT_KINDS = {
     "元": "yuan",
     "人次": "person_times",
@@ -118,6 +121,16 @@ def extract_claims(paragraphs: list[str], gazetteer: Gazetteer) -> tuple[list[Cl
     return claims, mentions
 
 
+def _value(number: str, mult: str | None) -> float:
+    """The number times its multiplier, exactly, then rounded once to a float: 20363.19亿 is exactly
+    2036319000000. A short number's Decimal product is exact, and both Python's float parser and the
+    Decimal's float round the exact value correctly, so the decimal string with an exponent gives the
+    very float that Decimal would."""
+    if len(number) <= _EXACT_DIGITS:
+        return float(number + _EXPONENT[mult])
+    return float(Decimal(number) * _MULTIPLIER[mult])
+
+
 def _paragraph_claims(
     claims: list[Claim], p_index: int, text: str, original: str, quantities: list[re.Match], found: list[Mention]
 ) -> None:
@@ -151,10 +164,9 @@ def _paragraph_claims(
         clause_start = breaks[last_break - 1] if last_break and breaks[last_break - 1] > start else start
         clause = text[clause_start:at]
         mult = match["mult"]
-        # Decimal, so 20363.19亿元 is exactly 2036319000000 yuan
-        value = float(Decimal(match["num"].replace(",", "")) * _MULTIPLIER[mult])
+        value = _value(match["num"].replace(",", ""), mult)
         high = match["high"]
-        high = float(Decimal(high) * _MULTIPLIER[mult]) if high else None
+        high = _value(high, mult) if high else None
         metric = None
         for name, words in _METRICS_BY_KIND.get(unit_kind, ()):
             if words.search(clause):
