@@ -158,14 +158,12 @@ def _paragraph_claims(
             previous, previous_end, sentence = None, start, original[start:end].strip()
         if match_end < length and text[match_end] in "年月日号":
             continue
-        unit = match["unit"]
+        sign, number, more, mult, more2, unit, high = match.groups()
         unit_kind = UNIT_KINDS.get(unit, "count")
         last_break = bisect_right(breaks, at)
         clause_start = breaks[last_break - 1] if last_break and breaks[last_break - 1] > start else start
         clause = text[clause_start:at]
-        mult = match["mult"]
-        value = _value(match["num"].replace(",", ""), mult)
-        high = match["high"]
+        value = _value(number.replace(",", "") if "," in number else number, mult)
         high = _value(high, mult) if high else None
         metric = None
         for name, words in _METRICS_BY_KIND.get(unit_kind, ()):
@@ -183,10 +181,10 @@ def _paragraph_claims(
             if trailing:
                 qualifiers.append(trailing)
         qualifier = ",".join(qualifiers)
-        if match["more"] or match["more2"]:
+        if more or more2:
             qualifier = ",".join(filter(None, [qualifier, "多"]))
-        negative = match["sign"] or (metric == "growth" and ("下降" in clause[-6:] or "回落" in clause[-6:]))
-        sign = -1 if negative else 1
+        negative = sign or (metric == "growth" and ("下降" in clause[-6:] or "回落" in clause[-6:]))
+        factor = -1 if negative else 1
         # a place named before the previous quantity of this clause belongs to that quantity
         scope_start = max(clause_start, previous_end)
         entity = None
@@ -205,8 +203,8 @@ def _paragraph_claims(
             p_index,
             s_index,
             metric,
-            sign * value,
-            sign * high if high is not None else None,
+            factor * value,
+            factor * high if high is not None else None,
             unit_kind,
             match.group(),
             year,

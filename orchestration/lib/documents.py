@@ -52,9 +52,11 @@ BOILERPLATE = [
     ("author_line", re.compile(r"^(本文作者|作者|文)[:：]\s*\S+")),
 ]
 # The same tests, faster: every pattern but the footer is anchored at the start, so ``match`` is its
-# ``search``; the footer can only match a line with one of these characters (no other character folds
-# to y or Y under IGNORECASE, and the Chinese ones and © have no case).
+# ``search``, and one alternation of them all tells whether any can match; the footer can only match a
+# line with one of these characters (no other character folds to y or Y under IGNORECASE, and the
+# Chinese ones and © have no case).
 _FOOTER_HINT = re.compile("[版©备yY]")
+_ANCHORED_BOILERPLATE = re.compile("|".join(f"(?:{p.pattern})" for kind, p in BOILERPLATE if kind != "footer"))
 _BOILERPLATE_TESTS = [
     (kind, pattern.search if kind == "footer" else pattern.match, kind == "footer") for kind, pattern in BOILERPLATE
 ]
@@ -209,6 +211,8 @@ def clean_text(text: str, html: bool = False) -> CleanedText:
 
 def _boilerplate_kind(line: str) -> str | None:
     """The first kind of ``BOILERPLATE`` whose pattern is found in the line."""
+    if not _ANCHORED_BOILERPLATE.match(line) and not _FOOTER_HINT.search(line):
+        return None
     for kind, test, is_footer in _BOILERPLATE_TESTS:
         if is_footer and not _FOOTER_HINT.search(line):
             continue
