@@ -17,7 +17,6 @@ from orchestration.lib.places import Gazetteer, Mention
 
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CHINESE_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
-_HAS_CHINESE_DIGIT = re.compile(r"[〇零一二三四五六七八九]")
 # Semicolons join clauses of one sentence in Chinese: "…2019年达到22.13%；…2020年仍然达到21.87%。"
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 _CLAUSE_BREAK = re.compile(r"[，,、：:]")
@@ -108,7 +107,7 @@ def extract_claims(paragraphs: list[str], gazetteer: Gazetteer) -> tuple[list[Cl
     claims: list[Claim] = []
     mentions: list[tuple[int, Mention]] = []
     for p_index, paragraph in enumerate(paragraphs):
-        text = normalise_years(paragraph) if _HAS_CHINESE_DIGIT.search(paragraph) else paragraph
+        text = normalise_years(paragraph) if "年" in paragraph else paragraph
         found = gazetteer.find(text)
         if found:
             mentions.extend([(p_index, m) for m in found])
