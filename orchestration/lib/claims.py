@@ -162,8 +162,12 @@ def _paragraph_claims(
         last_break = bisect_right(breaks, at)
         clause_start = breaks[last_break - 1] if last_break and breaks[last_break - 1] > start else start
         clause = text[clause_start:at]
-        value = _value(number.replace(",", "") if "," in number else number, mult)
-        high = _value(high, mult) if high else None
+        if "," in number:
+            number = number.replace(",", "")
+        # _value, inline for the usual short number
+        value = float(number + _EXPONENT[mult]) if len(number) <= _EXACT_DIGITS else _value(number, mult)
+        if high:
+            high = _value(high, mult)
         metric = None
         for name, words in _METRICS_BY_KIND.get(unit_kind, ()):
             if words.search(clause):
@@ -174,11 +178,13 @@ def _paragraph_claims(
             metric = previous.metric if same_kind else FALLBACK_METRIC[unit_kind]
         tail = clause[-8:]
         qualifiers = [q for q in QUALIFIERS if q in tail] if _QUALIFIER_CHAR.search(tail) else []
-        after = text[match_end : min(match_end + 2, end)]
-        if after:
-            trailing = after if after in _TRAILING_PAIRS else after[0] if after[0] in _TRAILING_SINGLE else None
-            if trailing:
-                qualifiers.append(trailing)
+        # what follows the quantity in its sentence (a sentence ends with a terminator or the paragraph,
+        # and neither starts a trailing qualifier, so no need to stop at the sentence's end)
+        after = text[match_end : match_end + 2]
+        if after in _TRAILING_PAIRS:
+            qualifiers.append(after)
+        elif after[:1] in _TRAILING_SINGLE:
+            qualifiers.append(after[0])
         qualifier = ",".join(qualifiers)
         if more or more2:
             qualifier = ",".join(filter(None, [qualifier, "多"]))
