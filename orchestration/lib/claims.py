@@ -138,7 +138,8 @@ def _paragraph_claims(
     sentences = [m.span() for m in _SENTENCE.finditer(text)]
     sentence_starts = [s for s, _ in sentences]
     # clause breaks, years and place mentions never span a sentence end either, so one scan of the
-    # paragraph each, then a bisection per quantity
+    # paragraph each, then a bisection per quantity (the mentions come from a leftmost-longest scan:
+    # they do not overlap and are in order of start and of end)
     breaks = [b.end() for b in _CLAUSE_BREAK.finditer(text)]
     years = [(y.start(), y.end(), int(y.group(1))) for y in _YEAR.finditer(text)] if "年" in text else []
     year_ends = [e for _, e, _ in years]
