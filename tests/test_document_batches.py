@@ -12,7 +12,7 @@ from orchestration.config import load_settings
 from orchestration.defs.ingest_documents import documents
 from orchestration.defs.resources import build_resources
 from orchestration.lib.document_batches import batch_of, combine_batches, split_into_batches
-from tests.conftest import REPO_RAW, warehouse_definitions
+from tests.conftest import REPO_RAW, SHARED_RAW, warehouse_definitions
 
 
 def ingest_documents(warehouse_dir, batches: int, *roots) -> dg.ExecuteInProcessResult:
@@ -88,3 +88,30 @@ def test_a_files_batch_depends_on_its_path_only():
         assert set(files) <= set(more[index])
     assert all(batch_of(p, 4) == i for i, files in split.items() for p in files)
     assert combine_batches([]) == {}
+
+
+def test_batches_fan_out_over_processes_with_the_multiprocess_executor(tmp_path, monkeypatch, single_and_batched):
+    """The same rows when the five batches are parsed by separate processes (Dagster's multiprocess
+    executor, as a deployment would run them; see dagster.yaml)."""
+    from tests.fanout_job import documents_on_processes
+
+    (single_dir, _), _ = single_and_batched
+    warehouse_dir = tmp_path / "wh"
+    for name, value in {
+        "WAREHOUSE_DIR": str(warehouse_dir),
+        "WAREHOUSE_RAW_ROOTS": f"{REPO_RAW}:{SHARED_RAW}",
+        "WAREHOUSE_DOCUMENT_BATCHES": "5",
+    }.items():
+        monkeypatch.setenv(name, value)  # the step processes read their settings from the environment
+    (tmp_path / "dagster_home").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
+        with dg.execute_job(dg.reconstructable(documents_on_processes), instance=instance) as result:
+            assert result.success
+            parse_pids = {
+                event.pid
+                for event in result.all_events
+                if event.event_type == dg.DagsterEventType.STEP_START and "parse" in event.step_key
+            }
+    assert len(parse_pids) > 1, "each batch should be parsed in a process of its own"
+    order = "source_file, claim_index"
+    assert lake_rows(warehouse_dir, "document_claims", order) == lake_rows(single_dir, "document_claims", order)
