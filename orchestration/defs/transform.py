@@ -21,7 +21,7 @@ from dagster_dbt import (
 
 from orchestration.config import DBT_PROJECT_DIR
 from orchestration.defs.resources import Warehouse
-from orchestration.lib.lake import export_missing, export_tables
+from orchestration.lib.lake import export_missing, export_tables, lake_source
 from orchestration.lib.quality_log import CheckRecord, ensure_quality_tables, record_checks
 from orchestration.lib.spark_target import load_spark_marts
 
@@ -155,15 +155,6 @@ def dbt_test_record(refresh_id: str, result: dg.AssetCheckResult) -> CheckRecord
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
 
 
-def source_kind(source_table: str) -> str:
-    """statistics_* -> statistics, document* -> documents, the NBS and crosswalk tables -> reference."""
-    if source_table.startswith("statistics"):
-        return "statistics"
-    if source_table.startswith("document"):
-        return "documents"
-    return "reference" if source_table in ("admin_divisions", "prefecture_crosswalk") else "quality"
-
-
 def mart_source_kinds() -> dict[str, set[str]]:
     """For each mart, the kinds of raw input it is built from, walking the dbt manifest's lineage."""
     nodes = {**dbt_project_manifest()["nodes"], **dbt_project_manifest()["sources"]}
@@ -173,7 +164,7 @@ def mart_source_kinds() -> dict[str, set[str]]:
         if unique_id not in kinds:
             node = nodes.get(unique_id, {})
             if node.get("resource_type") == "source":
-                kinds[unique_id] = {source_kind(node["name"])}
+                kinds[unique_id] = {lake_source(node["name"])}  # a raw table's kind is its lake folder
             else:
                 kinds[unique_id] = set().union(*(inputs(p) for p in node.get("depends_on", {}).get("nodes", [])))
         return kinds[unique_id]
