@@ -277,6 +277,8 @@ def query(
     with serving_connection() as conn:
         try:
             relation = conn.sql(sql)
+            if relation is None:  # a PRAGMA that returns nothing
+                _fail("the statement returned no result to write")
             if output_format == "parquet":
                 relation.write_parquet(str(output))
                 text = None
