@@ -15,7 +15,10 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/mac
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install prepare browser java run test ui docs report screenshots lint clean
+.PHONY: install prepare browser java run test ui docs report screenshots lint clean bench
+
+# Debian packages the tests need (chromium, a JVM), as root or through sudo
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
 
 ## install: the locked environment in .venv/ (uv from PyPI, then `uv sync --frozen`)
 install: $(VENV)/.installed
@@ -41,17 +44,15 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 ## browser: Debian chromium and CJK fonts for the report, docs and UI tests (Playwright drives them)
 browser:
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
-		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
 ## java: a Java 17+ runtime from Debian for the spark target (pyspark 4 runs Spark in a local JVM)
 java:
 	@if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then \
-		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get update -qq && \
-		{ $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null 2>&1 || \
-		  $$SUDO apt-get install -y -qq openjdk-21-jre-headless >/dev/null; }; \
+		$(APT_GET) update -qq && \
+		{ $(APT_GET) install -y -qq openjdk-17-jre-headless >/dev/null 2>&1 || \
+		  $(APT_GET) install -y -qq openjdk-21-jre-headless >/dev/null; }; \
 	fi
 
 ## run: one full refresh on raw/ (or $$WAREHOUSE_RAW_ROOTS), then where the warehouse is and how to query it
@@ -88,6 +89,5 @@ clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache
 
 ## bench: documents 1k/10k/100k and county statistics, each figure beside a baseline; writes benchmarks/RESULTS.md
-.PHONY: bench
 bench: prepare
 	$(BIN)/python -m benchmarks --write benchmarks/RESULTS.md

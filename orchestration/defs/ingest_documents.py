@@ -146,7 +146,8 @@ def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: 
                 },
             )
         save_manifest(conn, "documents", plan, loaded_at)
-        export_tables(conn, warehouse.settings.lake_dir, TABLES)
+        if plan.has_changes:  # otherwise the lake already holds these tables (the transform adds any missing)
+            export_tables(conn, warehouse.settings.lake_dir, TABLES)
     context.log.info(
         f"documents: {len(plan.changed)} new or changed, {len(plan.deleted)} deleted, "
         f"{len(plan.unchanged)} unchanged files; {plan.files_read} read, in {len(parsed)} batches"

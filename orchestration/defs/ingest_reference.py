@@ -103,7 +103,7 @@ def reference(context: dg.AssetExecutionContext, warehouse: Warehouse):
     loaded_at = datetime.now(UTC)
     with warehouse.connect() as conn:
         plan = plan_files(paths, previous_manifest(conn, "reference"), full)
-        reload = full or plan.changed or plan.deleted or not _tables_exist(conn)
+        reload = full or plan.has_changes or not _tables_exist(conn)
         clear_rule_failures(conn, "reference")
         for table in REFERENCE_TABLES:
             if reload:

@@ -140,7 +140,8 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
         }
         save_manifest(conn, "statistics", plan, loaded_at)
         clear_rule_failures(conn, "statistics")
-        export_tables(conn, warehouse.settings.lake_dir, [table for table, _ in tables.values()])
+        if plan.has_changes:  # otherwise the lake already holds these tables (the transform adds any missing)
+            export_tables(conn, warehouse.settings.lake_dir, [table for table, _ in tables.values()])
     if len(frames["quarantine"]):
         head = frames["quarantine"].slice(0, 10).to_pandas()
         context.log.warning(

@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
-from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
+from orchestration.config import DBT_PROJECT_DIR, DEFAULT_DOCUMENT_BATCHES, Settings, load_settings
 from orchestration.lib.warehouse import exclusive_lock
 
 
@@ -19,7 +19,7 @@ class Warehouse(dg.ConfigurableResource):
     raw_roots: list[str]
     warehouse_dir: str
     dbt_target: str = "duckdb"
-    document_batches: int = 4
+    document_batches: int = DEFAULT_DOCUMENT_BATCHES
     alert_webhook: str = ""
     fault_pause: str = ""
 

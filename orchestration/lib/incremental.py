@@ -33,6 +33,11 @@ class FilePlan:
     changed_at: dict[str, object] = field(default_factory=dict)  # path -> when its content last changed
 
     @property
+    def has_changes(self) -> bool:
+        """A file is new, changed or gone: the source's tables (and their lake files) must be rewritten."""
+        return bool(self.changed or self.deleted)
+
+    @property
     def files_read(self) -> int:
         return len(self.changed) + self.rehashed
 

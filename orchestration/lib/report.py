@@ -50,6 +50,7 @@ class Chart:
     scale: float
     caption: str
     digits: int = 0
+    table_extra: tuple[str, str] | None = None  # (label, mart_cluster_year column) also listed in the table
 
 
 CLUSTER_CHARTS = [
@@ -93,6 +94,7 @@ CLUSTER_CHARTS = [
         0.01,
         "A falling line means the cluster's output spreads beyond its largest city (HHI in the table).",
         digits=1,
+        table_extra=("HHI", "gdp_hhi"),
     ),
 ]
 
@@ -128,7 +130,7 @@ def build_report(serving_path: Path) -> str:
             )
             for cluster_id, name, _ in clusters
         ]
-        table = _series_table(series, chart, years if chart.chart_id == "concentration" else None)
+        table = _series_table(series, chart, years)
         sections.append(_figure(chart, line_chart(series, chart), table))
     sections.append(_claims_figure(claims, unmatched_claims))
     published_at, refresh_id = published
@@ -267,15 +269,16 @@ def _figure_html(chart_id: str, title: str, svg: str, table: str, caption: str) 
     )
 
 
-def _series_table(series: Sequence[Series], chart: Chart, years=None) -> str:
+def _series_table(series: Sequence[Series], chart: Chart, years) -> str:
     xs = sorted({p.x for s in series for p in s.points})
     rows = []
     for s in series:
         points = {p.x: p for p in s.points}
         rows.append((s.label, *(_cell(points.get(x), chart) for x in xs)))
-        if years is not None:  # the concentration chart also lists the HHI
-            hhi = years[years.cluster_id == s.key].set_index("year")["gdp_hhi"]
-            rows.append((f"{s.label} HHI", *("" if _missing(hhi.get(x)) else f"{hhi[x]:.3f}" for x in xs)))
+        if chart.table_extra:
+            label, column = chart.table_extra
+            extra = years[years.cluster_id == s.key].set_index("year")[column]
+            rows.append((f"{s.label} {label}", *("" if _missing(extra.get(x)) else f"{extra[x]:.3f}" for x in xs)))
     note = "* over the members that reported only"
     return _table(("cluster", *map(str, xs)), rows) + f'<p class="meta">{note}</p>'
 
