@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 
 import pandas as pd
 
-from orchestration.lib.claims import extract_claims
+from orchestration.lib.claims import Claim, extract_claims
 from orchestration.lib.documents import clean_text, extract_metadata
 from orchestration.lib.places import Gazetteer
 from orchestration.lib.textio import DecodeError, RawFile, decode
@@ -43,88 +43,198 @@ def parse_documents(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at:
     """Rows of the ``raw.document*`` tables for the given files (path -> bytes), each parsed on its own:
     which file of several with the same text stands for the document is decided downstream, so a
     refresh can re-parse only the files that changed."""
-    tables: dict[str, list[dict]] = defaultdict(list)
+    return _frames(_parse_columns(contents, gazetteer, loaded_at))
+
+
+# The columns of each table, in order. A table appears in the result once a file gives it a row (a
+# parsed file opens documents and the four tables after it, even with no row in them).
+COLUMNS = {
+    "document_files": ("source_file", "file_sha256", "size_bytes", "loaded_at", "encoding", "document_id", "status"),
+    "document_quarantine": ("source_file", "file_sha256", "size_bytes", "loaded_at", "reason"),
+    "documents": (
+        "document_id",
+        "source_file",
+        "file_sha256",
+        "file_format",
+        "encoding",
+        "title",
+        "kind",
+        "carrier",
+        "outlet",
+        "author",
+        "dateline_place",
+        "published_on",
+        "published_how",
+        "page_time",
+        "nonempty_lines",
+        "distinct_lines",
+        "paragraph_count",
+        "repeated_paragraphs_dropped",
+        "sentences_rejoined",
+        "boilerplate_removed",
+        "is_truncated",
+        "text_chars",
+        "loaded_at",
+    ),
+    "document_paragraphs": ("document_id", "source_file", "paragraph_index", "text"),
+    "document_dates": ("document_id", "source_file", "day", "precision", "role", "how", "suspect", "context"),
+    "document_mentions": (
+        "document_id",
+        "source_file",
+        "paragraph_index",
+        "start_offset",
+        "end_offset",
+        "surface",
+        "entity_type",
+        "entity_code",
+        "entity_name",
+        "cluster_id",
+    ),
+    "document_claims": ("document_id", "source_file", "claim_index", *(f.name for f in fields(Claim))),
+}
+_PARSED_TABLES = ("documents", "document_paragraphs", "document_dates", "document_mentions", "document_claims")
+_CLAIM_COLUMNS = COLUMNS["document_claims"][3:]
+_CLAIM_FIELDS = attrgetter(*_CLAIM_COLUMNS)
+
+
+def _parse_columns(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, dict]:
+    """The tables as columns (table -> column -> list of values), in the order the tables first get a row."""
+    tables: dict[str, dict[str, list]] = {}
+
+    def table(name: str) -> dict[str, list]:
+        if name not in tables:
+            tables[name] = {column: [] for column in COLUMNS[name]}
+        return tables[name]
+
+    files = quarantine = None
+    docs = paragraphs = dates = mentions = claims = None
     for name, data in contents.items():
         path = Path(name)
-        raw = RawFile(path, data)
-        file_row = {
-            "source_file": str(path),
-            "file_sha256": raw.sha256,
-            "size_bytes": len(raw.data),
-            "loaded_at": loaded_at,
-        }
-        problem, text, encoding = _decode(path, raw)
+        source = str(path)
+        sha = hashlib.sha256(data).hexdigest()
+        if files is None:
+            files = table("document_files")
+        problem, text, encoding = _decode(path, RawFile(path, data))
+        doc_id = None if problem else document_id(text)
+        if not problem:
+            fmt = DOCUMENT_SUFFIXES[path.suffix.lower()]
+            cleaned = clean_text(text, html=fmt == "html")
+            if not cleaned.paragraphs:
+                problem = "no text left after cleaning"
+        files["source_file"].append(source)
+        files["file_sha256"].append(sha)
+        files["size_bytes"].append(len(data))
+        files["loaded_at"].append(loaded_at)
+        files["encoding"].append(encoding)
+        files["document_id"].append(doc_id)
+        files["status"].append("quarantined" if problem else "parsed")
         if problem:
-            tables["document_files"].append(
-                {**file_row, "encoding": encoding, "document_id": None, "status": "quarantined"}
-            )
-            tables["document_quarantine"].append({**file_row, "reason": problem})
+            if quarantine is None:
+                quarantine = table("document_quarantine")
+            quarantine["source_file"].append(source)
+            quarantine["file_sha256"].append(sha)
+            quarantine["size_bytes"].append(len(data))
+            quarantine["loaded_at"].append(loaded_at)
+            quarantine["reason"].append(problem)
             continue
-        doc_id = document_id(text)
-        tables["document_files"].append({**file_row, "encoding": encoding, "document_id": doc_id, "status": "parsed"})
-        fmt = DOCUMENT_SUFFIXES[path.suffix.lower()]
-        cleaned = clean_text(text, html=fmt == "html")
-        if not cleaned.paragraphs:
-            tables["document_files"][-1]["status"] = "quarantined"
-            tables["document_quarantine"].append({**file_row, "reason": "no text left after cleaning"})
-            continue
-        claims, mentions = extract_claims(cleaned.paragraphs, gazetteer)
-        figure_years = {c.year for c in claims if c.year}
+        if docs is None:
+            docs, paragraphs, dates, mentions, claims = map(table, _PARSED_TABLES)
+        texts = cleaned.paragraphs
+        found_claims, found_mentions = extract_claims(texts, gazetteer)
+        figure_years = {c.year for c in found_claims if c.year}
         meta = extract_metadata(cleaned, gazetteer.name_set, is_html=fmt == "html", figure_years=figure_years)
-        in_file = {"document_id": doc_id, "source_file": str(path)}
-        tables["documents"].append(
-            {
-                **in_file,
-                "file_sha256": raw.sha256,
-                "file_format": fmt,
-                "encoding": encoding,
-                "title": meta.title,
-                "kind": meta.kind,
-                "carrier": meta.carrier,
-                "outlet": meta.outlet,
-                "author": meta.author,
-                "dateline_place": meta.dateline_place,
-                "published_on": meta.published.day if meta.published else None,
-                "published_how": meta.published.how if meta.published else None,
-                "page_time": cleaned.page_time,
-                "nonempty_lines": cleaned.nonempty_lines,
-                "distinct_lines": cleaned.distinct_lines,
-                "paragraph_count": len(cleaned.paragraphs),
-                "repeated_paragraphs_dropped": cleaned.repeated_dropped,
-                "sentences_rejoined": cleaned.rejoined,
-                "boilerplate_removed": " | ".join(f"{kind}: {line}" for kind, line in cleaned.boilerplate) or None,
-                "is_truncated": cleaned.truncated,
-                "text_chars": sum(len(p) for p in cleaned.paragraphs),
-                "loaded_at": loaded_at,
-            }
-        )
-        tables["document_paragraphs"].extend(
-            {**in_file, "paragraph_index": i, "text": p} for i, p in enumerate(cleaned.paragraphs)
-        )
-        tables["document_dates"].extend(
-            {
-                **in_file,
-                **{k: v for k, v in asdict(d).items() if k != "context"},
-                "context": d.context[:200],
-            }
-            for d in meta.dates + ([meta.published] if meta.published and meta.published.role == "publication" else [])
-        )
-        tables["document_mentions"].extend(
-            {
-                **in_file,
-                "paragraph_index": p_index,
-                "start_offset": m.start,
-                "end_offset": m.end,
-                "surface": cleaned.paragraphs[p_index][m.start : m.end],
-                "entity_type": m.place.entity_type,
-                "entity_code": m.place.entity_code,
-                "entity_name": m.place.canonical_name,
-                "cluster_id": m.place.cluster_id,
-            }
-            for p_index, m in mentions
-        )
-        tables["document_claims"].extend({**in_file, "claim_index": i, **vars(c)} for i, c in enumerate(claims))
-    return {name: pd.DataFrame(rows) for name, rows in tables.items()}
+        published = meta.published
+        for column, value in (
+            ("document_id", doc_id),
+            ("source_file", source),
+            ("file_sha256", sha),
+            ("file_format", fmt),
+            ("encoding", encoding),
+            ("title", meta.title),
+            ("kind", meta.kind),
+            ("carrier", meta.carrier),
+            ("outlet", meta.outlet),
+            ("author", meta.author),
+            ("dateline_place", meta.dateline_place),
+            ("published_on", published.day if published else None),
+            ("published_how", published.how if published else None),
+            ("page_time", cleaned.page_time),
+            ("nonempty_lines", cleaned.nonempty_lines),
+            ("distinct_lines", cleaned.distinct_lines),
+            ("paragraph_count", len(texts)),
+            ("repeated_paragraphs_dropped", cleaned.repeated_dropped),
+            ("sentences_rejoined", cleaned.rejoined),
+            ("boilerplate_removed", " | ".join(f"{kind}: {line}" for kind, line in cleaned.boilerplate) or None),
+            ("is_truncated", cleaned.truncated),
+            ("text_chars", sum(map(len, texts))),
+            ("loaded_at", loaded_at),
+        ):
+            docs[column].append(value)
+
+        count = len(texts)
+        paragraphs["document_id"] += [doc_id] * count
+        paragraphs["source_file"] += [source] * count
+        paragraphs["paragraph_index"] += range(count)
+        paragraphs["text"] += texts
+
+        listed = meta.dates + ([published] if published and published.role == "publication" else [])
+        if listed:
+            count = len(listed)
+            dates["document_id"] += [doc_id] * count
+            dates["source_file"] += [source] * count
+            for d in listed:
+                dates["day"].append(d.day)
+                dates["precision"].append(d.precision)
+                dates["role"].append(d.role)
+                dates["how"].append(d.how)
+                dates["suspect"].append(d.suspect)
+                dates["context"].append(d.context[:200])
+
+        if found_mentions:
+            count = len(found_mentions)
+            mentions["document_id"] += [doc_id] * count
+            mentions["source_file"] += [source] * count
+            m_paragraph, m_start, m_end, m_surface = (
+                mentions["paragraph_index"],
+                mentions["start_offset"],
+                mentions["end_offset"],
+                mentions["surface"],
+            )
+            m_type, m_code, m_name, m_cluster = (
+                mentions["entity_type"],
+                mentions["entity_code"],
+                mentions["entity_name"],
+                mentions["cluster_id"],
+            )
+            for p_index, m in found_mentions:
+                m_paragraph.append(p_index)
+                m_start.append(m.start)
+                m_end.append(m.end)
+                m_surface.append(texts[p_index][m.start : m.end])
+                place = m.place
+                m_type.append(place.entity_type)
+                m_code.append(place.entity_code)
+                m_name.append(place.canonical_name)
+                m_cluster.append(place.cluster_id)
+
+        if found_claims:
+            count = len(found_claims)
+            claims["document_id"] += [doc_id] * count
+            claims["source_file"] += [source] * count
+            claims["claim_index"] += range(count)
+            values = zip(*map(_CLAIM_FIELDS, found_claims), strict=True)
+            for column, column_values in zip(_CLAIM_COLUMNS, values, strict=True):
+                claims[column] += column_values
+    return tables
+
+
+def _frames(tables: dict[str, dict[str, list]]) -> dict[str, pd.DataFrame]:
+    """One DataFrame per table, typed as ``pd.DataFrame(rows)`` types a list of row dicts: pandas infers
+    each column's dtype from its values; a table without rows is an empty frame without columns."""
+    return {
+        name: pd.DataFrame(columns) if columns[next(iter(columns))] else pd.DataFrame([])
+        for name, columns in tables.items()
+    }
 
 
 def _decode(path: Path, raw: RawFile) -> tuple[str | None, str, str | None]:
