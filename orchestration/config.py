@@ -79,6 +79,11 @@ class Settings:
         return self.warehouse_dir / "lake"
 
     @property
+    def staging_dir(self) -> Path:
+        """Rows the document parse steps stage as Parquet, ``staging/<run id>/``, until the write step loads them."""
+        return self.warehouse_dir / "staging"
+
+    @property
     def spark_dir(self) -> Path:
         """The spark target's own files: managed tables (``warehouse/<schema>.db/``), metastore, scratch."""
         return self.warehouse_dir / "spark"

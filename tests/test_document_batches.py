@@ -11,7 +11,7 @@ import pytest
 from orchestration.config import load_settings
 from orchestration.defs.ingest_documents import documents
 from orchestration.defs.resources import build_resources
-from orchestration.lib.document_batches import batch_of, combine_batches, split_into_batches
+from orchestration.lib.document_batches import batch_of, split_into_batches
 from tests.conftest import REPO_RAW, SHARED_RAW, warehouse_definitions
 
 
@@ -87,7 +87,6 @@ def test_a_files_batch_depends_on_its_path_only():
     for index, files in split.items():
         assert set(files) <= set(more[index])
     assert all(batch_of(p, 4) == i for i, files in split.items() for p in files)
-    assert combine_batches([]) == {}
 
 
 def test_batches_fan_out_over_processes_with_the_multiprocess_executor(tmp_path, monkeypatch, single_and_batched):
@@ -115,3 +114,40 @@ def test_batches_fan_out_over_processes_with_the_multiprocess_executor(tmp_path,
     assert len(parse_pids) > 1, "each batch should be parsed in a process of its own"
     order = "source_file, claim_index"
     assert lake_rows(warehouse_dir, "document_claims", order) == lake_rows(single_dir, "document_claims", order)
+
+
+def test_a_batch_staged_a_chunk_at_a_time_holds_the_rows_of_one_parse(tmp_path):
+    """A parse step parses its files a few at a time (bounded memory); the staged Parquet files hold
+    exactly the rows one parse of all the files gives."""
+    from datetime import UTC, datetime
+
+    from orchestration.config import DBT_PROJECT_DIR
+    from orchestration.defs.ingest_documents import TABLES
+    from orchestration.lib.corpus import document_files, parse_documents
+    from orchestration.lib.document_batches import stage_batch, staged_files
+    from orchestration.lib.places import load_gazetteer
+
+    paths = [str(p) for p in document_files((REPO_RAW / "documents", SHARED_RAW / "documents"))]
+    assert len(paths) > 4
+    gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds")
+    loaded_at = datetime(2026, 1, 1, tzinfo=UTC)
+    ddl = {name: columns for name, (_, columns) in TABLES.items()}
+    folder = tmp_path / "batch_000"
+    (folder / "documents").mkdir(parents=True)
+    (folder / "documents" / "chunk-99999.parquet").write_bytes(b"left by a failed attempt")
+    assert stage_batch(paths, gazetteer, loaded_at, folder, ddl, chunk_files=2) == len(paths)
+    whole = parse_documents({p: open(p, "rb").read() for p in paths}, gazetteer, loaded_at)
+    conn = duckdb.connect()
+    try:
+        for name, frame in whole.items():
+            files = staged_files([folder], name)
+            assert len(files) > 1, f"{name}: one file per chunk"
+            columns = ", ".join(c for c in frame.columns if c != "loaded_at")
+            query = f"select {columns} from read_parquet(?) order by all"
+            staged = conn.execute(query, [[str(f) for f in files]]).fetchall()
+            conn.register("whole", frame)
+            expected = conn.execute(f"select {columns} from whole order by all").fetchall()
+            conn.unregister("whole")
+            assert staged == expected, name
+    finally:
+        conn.close()

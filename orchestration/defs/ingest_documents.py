@@ -1,15 +1,19 @@
 """Documents: every text under ``<raw root>/documents/``, cleaned, with metadata, places and claims."""
 
 import csv
+import functools
 import io
+import json
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 
 from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
-from orchestration.lib.corpus import document_files, parse_documents
-from orchestration.lib.document_batches import combine_batches, split_into_batches
+from orchestration.lib.corpus import document_files
+from orchestration.lib.document_batches import split_into_batches, stage_batch, staged_files
 from orchestration.lib.incremental import (
     FilePlan,
     plan_files,
@@ -17,8 +21,8 @@ from orchestration.lib.incremental import (
     replace_rows_of_files,
     save_manifest,
 )
-from orchestration.lib.lake import export_tables
-from orchestration.lib.places import load_gazetteer
+from orchestration.lib.lake import export_partitioned, parts_for, touched_parts
+from orchestration.lib.places import Gazetteer, load_gazetteer
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.textio import decode
 from orchestration.lib.warehouse import replace_table
@@ -94,26 +98,41 @@ RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
 )
 def plan_document_batches(context: dg.OpExecutionContext, warehouse: Warehouse):
     """The document files that are new or changed since the last refresh (all of them with the run tag
-    warehouse/full=true), split into batches by path; one mapped step parses each batch."""
+    warehouse/full=true), split into batches by path; one mapped step parses each batch. The plan holds
+    paths and hashes, not the files' bytes: each parse step reads its own files."""
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     paths = document_files(warehouse.settings.raw_dirs("documents"))
     with warehouse.connect() as conn:
-        plan = plan_files(paths, previous_manifest(conn, "documents"), full)
+        plan = plan_files(paths, previous_manifest(conn, "documents"), full, keep_content=False)
     yield dg.Output(plan, "plan")
+    staging = warehouse.settings.staging_dir
+    for leftover in staging.glob("*") if staging.is_dir() else []:  # of a run that stopped before writing
+        shutil.rmtree(leftover, ignore_errors=True)
     divisions = reference_divisions(warehouse) if plan.changed else []
     loaded_at = datetime.now(UTC)
-    for index, contents in split_into_batches(plan.changed, warehouse.settings.document_batches).items():
-        batch = {"contents": contents, "divisions": divisions, "loaded_at": loaded_at}
-        yield dg.DynamicOutput(batch, output_name="batches", mapping_key=f"batch_{index:03d}")
+    for index, paths in split_into_batches(plan.changed, warehouse.settings.document_batches).items():
+        key = f"batch_{index:03d}"
+        folder = staging / context.run.run_id / key
+        batch = {"paths": paths, "divisions": divisions, "loaded_at": loaded_at, "folder": str(folder)}
+        yield dg.DynamicOutput(batch, output_name="batches", mapping_key=key)
 
 
 @dg.op(retry_policy=RETRY)
-def parse_document_batch(context: dg.OpExecutionContext, batch: dict) -> dict:
-    """Rows of the raw.document* tables for one batch of files; needs no warehouse, so batches run side by
-    side under a multiprocess, Celery or Kubernetes executor."""
-    gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds", batch["divisions"])
-    context.log.info(f"parsing {len(batch['contents'])} document files")
-    return parse_documents(batch["contents"], gazetteer, batch["loaded_at"])
+def parse_document_batch(context: dg.OpExecutionContext, batch: dict) -> str:
+    """Rows of the raw.document* tables for one batch of files, staged as Parquet in the batch's folder
+    (returned); needs no warehouse, so batches run side by side under a multiprocess, Celery or
+    Kubernetes executor (the staging folder must then be on storage every step sees)."""
+    gazetteer = cached_gazetteer(json.dumps(batch["divisions"], sort_keys=True))
+    context.log.info(f"parsing {len(batch['paths'])} document files")
+    tables = {name: ddl for name, (_, ddl) in TABLES.items()}
+    stage_batch(batch["paths"], gazetteer, batch["loaded_at"], Path(batch["folder"]), tables)
+    return batch["folder"]
+
+
+@functools.lru_cache(maxsize=1)
+def cached_gazetteer(divisions_json: str) -> Gazetteer:
+    """The gazetteer (with its jieba dictionary) once per process, not once per batch."""
+    return load_gazetteer(DBT_PROJECT_DIR / "seeds", json.loads(divisions_json))
 
 
 @dg.op(
@@ -121,40 +140,49 @@ def parse_document_batch(context: dg.OpExecutionContext, batch: dict) -> dict:
     pool="warehouse_writer",
     retry_policy=RETRY,
 )
-def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: FilePlan, parsed: list[dict]):
-    """Drop the rows of changed and deleted files, insert the parsed batches and hand the tables to the lake."""
+def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: FilePlan, staged: list[str]):
+    """Drop the rows of changed and deleted files, load the staged batches and hand the changed parts of
+    the tables to the lake."""
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
-    frames = combine_batches(parsed)
     stale = [*plan.changed, *plan.deleted]
     loaded_at = datetime.now(UTC)
     with warehouse.connect() as conn:
         clear_rule_failures(conn, "documents")
         for name, (_, ddl) in TABLES.items():
+            rows = staged_files(staged, name)
             if full:
-                rows = replace_table(conn, f"raw.{name}", ddl, frames.get(name))
+                count = replace_table(conn, f"raw.{name}", ddl, rows)
             else:
-                rows = replace_rows_of_files(conn, f"raw.{name}", ddl, frames.get(name), stale)
+                count = replace_rows_of_files(conn, f"raw.{name}", ddl, rows, stale)
             yield dg.Output(
                 None,
                 output_name=name,
                 metadata={
-                    "dagster/row_count": rows,
+                    "dagster/row_count": count,
                     "files_read": plan.files_read,
                     "files_changed": len(plan.changed),
                     "files_deleted": len(plan.deleted),
-                    "batches": len(parsed),
+                    "batches": len(staged),
                 },
             )
-        save_manifest(conn, "documents", plan, loaded_at)
+        quarantined = conn.execute(
+            "select source_file, reason from raw.document_quarantine "
+            "where source_file in (select unnest(?::varchar[])) order by source_file",
+            [sorted(plan.changed)],
+        ).df()
         if plan.has_changes:  # otherwise the lake already holds these tables (the transform adds any missing)
-            export_tables(conn, warehouse.settings.lake_dir, TABLES)
+            parts = parts_for(len(plan.stat))
+            touched = None if full else touched_parts(conn, stale, parts)
+            export_partitioned(conn, warehouse.settings.lake_dir, TABLES, parts, touched)
+        save_manifest(conn, "documents", plan, loaded_at)  # last: an interrupted step re-reads its files
+    for folder in {Path(f).parent for f in staged}:
+        shutil.rmtree(folder, ignore_errors=True)
     context.log.info(
         f"documents: {len(plan.changed)} new or changed, {len(plan.deleted)} deleted, "
-        f"{len(plan.unchanged)} unchanged files; {plan.files_read} read, in {len(parsed)} batches"
+        f"{len(plan.unchanged)} unchanged files; {plan.files_read} read, in {len(staged)} batches"
     )
-    quarantined = frames.get("document_quarantine")
-    if quarantined is not None and len(quarantined):
-        context.log.warning("documents quarantined:\n" + quarantined[["source_file", "reason"]].to_string(index=False))
+    if len(quarantined):
+        context.log.warning("documents quarantined:\n" + quarantined.to_string(index=False))
 
 
 @dg.graph_multi_asset(

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
+
+from orchestration.lib.warehouse import Rows, insert_rows
 
 MANIFEST_DDL = """
 create table if not exists raw.file_manifest (
@@ -27,7 +28,9 @@ class FilePlan:
     """The files of one source kind, split by what the refresh must do with them."""
 
     unchanged: dict[str, str] = field(default_factory=dict)  # path -> sha256, not read
-    changed: dict[str, bytes] = field(default_factory=dict)  # path -> content, read (new or changed)
+    # path -> content (None when the plan was asked not to keep it: the consumer reads the file), new or changed
+    changed: dict[str, bytes | None] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)  # path -> sha256 of the changed files
     deleted: list[str] = field(default_factory=list)
     stat: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns)
     changed_at: dict[str, object] = field(default_factory=dict)  # path -> when its content last changed
@@ -44,7 +47,7 @@ class FilePlan:
     rehashed: int = 0  # touched files read to find their content unchanged
 
     def sha(self, path: str) -> str:
-        return self.unchanged[path] if path in self.unchanged else hashlib.sha256(self.changed[path]).hexdigest()
+        return self.unchanged[path] if path in self.unchanged else self.hashes[path]
 
     @property
     def current_shas(self) -> set[str]:
@@ -61,7 +64,9 @@ def previous_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str) -> pd.D
     ).df()
 
 
-def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool) -> FilePlan:
+def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool, keep_content: bool = True) -> FilePlan:
+    """Split ``paths`` by what the refresh must do; ``keep_content=False`` hashes the changed files without
+    holding their bytes (a corpus of documents need not sit in memory while batches of it are parsed)."""
     known = {row.source_file: row for row in previous.itertuples()}
     plan = FilePlan(changed_at={row.source_file: row.changed_at for row in previous.itertuples()})
     for path in paths:
@@ -73,11 +78,13 @@ def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool) -> FilePla
             plan.unchanged[key] = before.file_sha256
             continue
         data = path.read_bytes()
-        if not full and before is not None and hashlib.sha256(data).hexdigest() == before.file_sha256:
+        sha = hashlib.sha256(data).hexdigest()
+        if not full and before is not None and sha == before.file_sha256:
             plan.unchanged[key] = before.file_sha256
             plan.rehashed += 1
             continue
-        plan.changed[key] = data
+        plan.changed[key] = data if keep_content else None
+        plan.hashes[key] = sha
     plan.deleted = sorted(set(known) - set(plan.stat))
     return plan
 
@@ -108,23 +115,13 @@ def save_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str, plan: FileP
 
 
 def replace_rows_of_files(
-    conn: duckdb.DuckDBPyConnection, table: str, ddl: str, frame: pd.DataFrame | pa.Table | None, stale_files: list[str]
+    conn: duckdb.DuckDBPyConnection, table: str, ddl: str, rows: Rows, stale_files: list[str]
 ) -> int:
-    """Delete the rows of ``stale_files`` (changed or deleted) from ``table`` and insert ``frame``."""
+    """Delete the rows of ``stale_files`` (changed or deleted) from ``table`` and insert ``rows``."""
     schema = table.split(".")[0]
     conn.execute(f"create schema if not exists {schema}")
     conn.execute(f"create table if not exists {table} ({ddl})")
     if stale_files:
-        conn.register("_stale", pd.DataFrame({"source_file": stale_files}))
-        try:
-            conn.execute(f"delete from {table} where source_file in (select source_file from _stale)")
-        finally:
-            conn.unregister("_stale")
-    if frame is not None and len(frame):
-        columns = [part.strip().split()[0] for part in ddl.split(",") if part.strip()]
-        conn.register("_incoming", frame)
-        try:
-            conn.execute(f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from _incoming")
-        finally:
-            conn.unregister("_incoming")
+        conn.execute(f"delete from {table} where source_file in (select unnest(?::varchar[]))", [sorted(stale_files)])
+    insert_rows(conn, table, ddl, rows)
     return conn.execute(f"select count(*) from {table}").fetchone()[0]

@@ -1,16 +1,21 @@
 """The lake: the ingest assets' tables as Parquet, the one copy the dbt sources read on every target.
 
-Layout: ``<lake>/<source>/<table>/data.parquet`` with source ``statistics``, ``documents``, ``reference``
+Layout: ``<lake>/<source>/<table>/*.parquet`` with source ``statistics``, ``documents``, ``reference``
 or ``quality`` (dbt_project/models/staging/_raw__sources.yml names each folder). DuckDB reads a table as
-``read_parquet('<folder>/*.parquet')`` and Spark as ``parquet.`<folder>```, so a folder may also hold
-several part files (one per document batch, say) without any change to dbt. The build database keeps
+``read_parquet('<folder>/*.parquet')`` and Spark as ``parquet.`<folder>```. The build database keeps
 its ``raw`` tables as the ingest assets' working state (incremental refreshes delete and insert rows of
 changed files there); after writing them an asset exports them here, replacing each file atomically.
+
+Most tables are one file, ``data.parquet``. The document tables grow with the corpus, so they are split
+by source file into ``part-NNN.parquet`` (``partition_of``): a refresh that adds one document rewrites
+the one part that holds it, not the whole table. The folder's ``_partitioning`` file names the rule;
+a folder written under another rule (or none) is rewritten whole.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -56,6 +61,87 @@ def export_tables(conn: duckdb.DuckDBPyConnection, lake_dir: Path, tables: Itera
     return written
 
 
+FILES_PER_PART = 2000  # source files per lake part of a partitioned table, at most 256 parts
+PARTITIONING_FILE = "_partitioning"  # hidden from both engines' globs (Spark skips _ and .)
+
+
+def parts_for(files: int) -> int:
+    """How many parts a partitioned table has for ``files`` source files: a power of two, so the count
+    changes (and the tables are rewritten whole) only when the corpus doubles or halves."""
+    parts = 1
+    while parts < 256 and parts * FILES_PER_PART < files:
+        parts *= 2
+    return parts
+
+
+def partition_of(parts: int) -> str:
+    """SQL for a row's part: a stable hash of its source file (md5, the same in every DuckDB version)."""
+    return f"(md5_number(source_file) % {parts})::integer"
+
+
+def touched_parts(conn: duckdb.DuckDBPyConnection, files: Iterable[str], parts: int) -> set[int]:
+    """The parts that hold (or held) these source files."""
+    files = sorted(set(files))
+    if not files:
+        return set()
+    rows = conn.execute(
+        f"select distinct {partition_of(parts)} from unnest(?::varchar[]) as f(source_file)", [files]
+    ).fetchall()
+    return {part for (part,) in rows}
+
+
+def export_partitioned(
+    conn: duckdb.DuckDBPyConnection, lake_dir: Path, tables: Iterable[str], parts: int, touched: set[int] | None
+) -> list[Path]:
+    """Write each ``raw.<table>`` (which has a ``source_file`` column) to its lake folder as
+    ``part-NNN.parquet`` files, rewriting only the ``touched`` parts (all with ``None``) when the folder
+    was written with the same number of parts, else every part. Each file is replaced atomically; a part
+    left empty loses its file, except that a table with no rows keeps one empty file, so its columns can
+    still be read."""
+    rule = partition_of(parts)
+    written = []
+    for table in tables:
+        name = table.split(".")[-1]
+        folder = lake_folder(lake_dir, name)
+        folder.mkdir(parents=True, exist_ok=True)
+        marker = folder / PARTITIONING_FILE
+        rewrite_all = touched is None or not marker.is_file() or marker.read_text(encoding="utf-8") != rule
+        wanted = set(range(parts)) if rewrite_all else touched
+        if not wanted:
+            continue
+        if rewrite_all:
+            marker.unlink(missing_ok=True)  # until every part is written: an interrupted export is redone whole
+        tmp = folder / f".parts.{uuid.uuid4().hex}.tmp"  # hidden from both engines while written
+        try:
+            conn.execute(
+                f"copy (select * from (select *, {rule} as _part from raw.{name}) "
+                f"where _part in (select unnest(?::integer[]))) "
+                f"to '{tmp}' (format parquet, compression zstd, partition_by (_part))",
+                [sorted(wanted)],
+            )
+            for part in sorted(wanted):
+                target = folder / f"part-{part:03d}.parquet"
+                produced = sorted((tmp / f"_part={part}").glob("*.parquet"))
+                if produced:
+                    os.replace(produced[0], target)  # partition_by writes one file per part here
+                    written.append(target)
+                else:
+                    target.unlink(missing_ok=True)
+            if rewrite_all:  # parts of another rule, or the single file of the unpartitioned layout
+                keep = {f"part-{part:03d}.parquet" for part in range(parts)}
+                for stale in folder.glob("*.parquet"):
+                    if stale.name not in keep:
+                        stale.unlink()
+            if not any(folder.glob("*.parquet")):  # no rows at all: one empty file keeps the columns
+                conn.execute(f"copy (select * from raw.{name}) to '{tmp}.parquet' (format parquet)")
+                os.replace(f"{tmp}.parquet", folder / "part-000.parquet")
+            marker.write_text(rule, encoding="utf-8")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            Path(f"{tmp}.parquet").unlink(missing_ok=True)
+    return written
+
+
 def raw_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """The build database's raw tables that belong in the lake."""
     rows = conn.execute(
@@ -67,5 +153,5 @@ def raw_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
 def export_missing(conn: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[Path]:
     """Export the raw tables that have no lake file yet (a warehouse built before the lake existed, or a
     refresh that selected only some ingest assets), so every dbt source can be read."""
-    missing = [t for t in raw_tables(conn) if not (lake_folder(lake_dir, t) / LAKE_FILE).exists()]
+    missing = [t for t in raw_tables(conn) if not any(lake_folder(lake_dir, t).glob("*.parquet"))]
     return export_tables(conn, lake_dir, missing)

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+
+Rows = pd.DataFrame | pa.Table | list[Path] | None  # a frame, an Arrow table, or Parquet files of the table's rows
 
 
-def replace_table(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str, frame: pd.DataFrame | None) -> int:
-    """Replace ``table`` (``schema.name``) with ``frame``, typed by ``ddl_columns``; return its row count.
+def replace_table(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str, rows: Rows) -> int:
+    """Replace ``table`` (``schema.name``) with ``rows``, typed by ``ddl_columns``; return its row count.
 
     The DDL is explicit so an empty frame still yields a table with the right columns and types, and
     dbt sources always exist.
@@ -20,14 +23,27 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str,
     schema = table.split(".")[0]
     conn.execute(f"create schema if not exists {schema}")
     conn.execute(f"create or replace table {table} ({ddl_columns})")
-    if frame is not None and len(frame):
-        conn.register("_incoming", frame)
-        try:
-            columns = _column_names(ddl_columns)
-            conn.execute(f"insert into {table} ({', '.join(columns)}) select {', '.join(columns)} from _incoming")
-        finally:
-            conn.unregister("_incoming")
+    insert_rows(conn, table, ddl_columns, rows)
     return conn.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str, rows: Rows) -> None:
+    """Insert ``rows`` into ``table``, column by column as the DDL names them; Parquet files are read by
+    DuckDB as it inserts, never held in Python."""
+    if rows is None or len(rows) == 0:
+        return
+    columns = ", ".join(_column_names(ddl_columns))
+    if isinstance(rows, list):
+        conn.execute(
+            f"insert into {table} ({columns}) select {columns} from read_parquet(?, union_by_name = true)",
+            [[str(path) for path in rows]],
+        )
+        return
+    conn.register("_incoming", rows)
+    try:
+        conn.execute(f"insert into {table} ({columns}) select {columns} from _incoming")
+    finally:
+        conn.unregister("_incoming")
 
 
 def _column_names(ddl_columns: str) -> Sequence[str]:

@@ -1,0 +1,99 @@
+"""The lake's partitioned tables: parts by source file, rewritten only where rows changed."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from orchestration.lib.lake import (
+    PARTITIONING_FILE,
+    export_partitioned,
+    lake_folder,
+    parts_for,
+    touched_parts,
+)
+
+DDL = "source_file varchar, paragraph_index integer, text varchar"
+
+
+@pytest.fixture()
+def conn():
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute(f"create table raw.document_paragraphs ({DDL})")
+    conn.execute(
+        "insert into raw.document_paragraphs "
+        "select 'documents/' || (i % 50) || '.txt', i // 50, 'paragraph ' || i from range(1000) r(i)"
+    )
+    yield conn
+    conn.close()
+
+
+def lake_rows(conn, folder) -> list[tuple]:
+    return conn.execute(f"select * from read_parquet('{folder}/*.parquet') order by all").fetchall()
+
+
+def table_rows(conn) -> list[tuple]:
+    return conn.execute("select * from raw.document_paragraphs order by all").fetchall()
+
+
+def part_files(folder) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.parquet")}
+
+
+def test_parts_grow_in_powers_of_two_with_the_corpus():
+    assert [parts_for(n) for n in (0, 1, 2000, 2001, 4001, 100_000, 10**9)] == [1, 1, 1, 2, 4, 64, 256]
+
+
+def test_a_full_export_splits_the_table_by_source_file(conn, tmp_path):
+    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 4, None)
+    folder = lake_folder(tmp_path, "document_paragraphs")
+    assert sorted(part_files(folder)) == [f"part-{i:03d}.parquet" for i in range(4)]
+    assert lake_rows(conn, folder) == table_rows(conn)
+    # every source file lies in exactly one part
+    spread = conn.execute(
+        f"select source_file, count(distinct filename) from read_parquet('{folder}/*.parquet', filename = true) "
+        "group by 1 having count(distinct filename) > 1"
+    ).fetchall()
+    assert spread == []
+    assert (folder / PARTITIONING_FILE).read_text(encoding="utf-8").endswith("% 4)::integer")
+
+
+def test_an_incremental_export_rewrites_only_the_touched_parts(conn, tmp_path):
+    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 8, None)
+    folder = lake_folder(tmp_path, "document_paragraphs")
+    before = part_files(folder)
+    conn.execute("delete from raw.document_paragraphs where source_file in ('documents/7.txt', 'documents/8.txt')")
+    conn.execute("insert into raw.document_paragraphs values ('documents/7.txt', 0, 'changed'), ('new.txt', 0, 'new')")
+    touched = touched_parts(conn, ["documents/7.txt", "documents/8.txt", "new.txt"], 8)
+    assert 1 <= len(touched) <= 3
+    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 8, touched)
+    after = part_files(folder)
+    assert lake_rows(conn, folder) == table_rows(conn)
+    rewritten = {name for name in after if before.get(name) != after[name]}
+    assert rewritten == {f"part-{i:03d}.parquet" for i in touched}
+
+
+def test_another_number_of_parts_rewrites_the_table_whole(conn, tmp_path):
+    folder = lake_folder(tmp_path, "document_paragraphs")
+    folder.mkdir(parents=True)
+    conn.execute(f"copy raw.document_paragraphs to '{folder}/data.parquet' (format parquet)")  # the old layout
+    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 2, {0})  # touched, but no rule yet
+    assert sorted(part_files(folder)) == ["part-000.parquet", "part-001.parquet"]
+    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 4, {1})
+    assert sorted(part_files(folder)) == [f"part-{i:03d}.parquet" for i in range(4)]
+    assert lake_rows(conn, folder) == table_rows(conn)
+
+
+def test_a_part_left_empty_loses_its_file_and_an_empty_table_keeps_one(conn, tmp_path):
+    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 2, None)
+    folder = lake_folder(tmp_path, "document_paragraphs")
+    conn.execute("delete from raw.document_paragraphs where (md5_number(source_file) % 2) = 1")
+    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 2, {1})
+    assert sorted(part_files(folder)) == ["part-000.parquet"]
+    conn.execute("delete from raw.document_paragraphs")
+    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 2, {0})
+    assert sorted(part_files(folder)) == ["part-000.parquet"]
+    columns = conn.execute(f"describe select * from read_parquet('{folder}/*.parquet')").fetchall()
+    assert [c[0] for c in columns] == ["source_file", "paragraph_index", "text"]
+    assert lake_rows(conn, folder) == []
