@@ -382,3 +382,30 @@ def metadata_reference(cleaned, places, is_html, figure_years):
         return repr(error)
     finally:
         documents_lib._matches_near = original
+
+
+def test_fast_quantity_pattern_finds_the_quantities(gazetteer):
+    """``_FAST_QUANTITY`` (a character class first, so the engine skips to signs and digits) finds the
+    matches of ``_QUANTITY``, with the sign and the number split between its first groups."""
+    rng = random.Random(12)
+    extra = ["-", "−", "a-5%", "x5元", ".5元", "+5%", "5.5.5%", "1,234,567元", "-1,2345人", "٣٤٥元", "-٣%"]
+    found = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(PIECES + extra) for _ in range(rng.randint(0, 25)))
+        expected = [(m.span(), m.groups()) for m in _QUANTITY.finditer(text)]
+        actual = []
+        for m in claims_lib._FAST_QUANTITY.finditer(text):
+            head, signed, rest, *others = m.groups()
+            sign, number = (None, head + rest) if signed is None else (head, signed)
+            actual.append((m.span(), (sign, number, *others)))
+        assert actual == expected, repr(text)
+        found += len(expected)
+    assert found > 5000
+
+
+def test_gazetteers_of_the_same_names_share_jieba_and_its_decisions(gazetteer):
+    again = load_gazetteer(DBT_PROJECT_DIR / "seeds")
+    assert again._tokenizer is gazetteer._tokenizer
+    window = "南昌路上有"
+    assert again._cut_keeps(window, 0, 2) == gazetteer._cut_keeps(window, 0, 2)
+    assert (window, 0, 2) in gazetteer._jieba[1]

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields
 from datetime import datetime
-from operator import attrgetter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from orchestration.lib.claims import Claim, extract_claims
+from orchestration.lib.claims import Claim, claim_rows
 from orchestration.lib.documents import clean_text, extract_metadata
 from orchestration.lib.places import Gazetteer
 from orchestration.lib.textio import DecodeError, RawFile, decode
@@ -42,8 +46,70 @@ def read_documents(folders: tuple[Path, ...], gazetteer: Gazetteer, loaded_at: d
 def parse_documents(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, pd.DataFrame]:
     """Rows of the ``raw.document*`` tables for the given files (path -> bytes), each parsed on its own:
     which file of several with the same text stands for the document is decided downstream, so a
-    refresh can re-parse only the files that changed."""
-    return _frames(_parse_columns(contents, gazetteer, loaded_at))
+    refresh can re-parse only the files that changed.
+
+    From ``PARALLEL_MIN_FILES`` files on, the files are split into runs parsed side by side in forked
+    worker processes, whose columns are joined in input order: the same frames as one process."""
+    workers = _workers() if len(contents) >= PARALLEL_MIN_FILES else 1
+    if workers > 1:
+        return _frames(_parse_in_parallel(contents, gazetteer, loaded_at, workers))
+    return _frames(_typed(_parse_columns(contents, gazetteer, loaded_at)))
+
+
+PARALLEL_MIN_FILES = 2000
+_forked: tuple = ()  # (files, gazetteer, loaded_at) for the forked workers, which inherit it
+
+
+def _workers() -> int:
+    return os.cpu_count() or 1
+
+
+def _parse_in_parallel(
+    contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: datetime, workers: int
+) -> dict[str, dict]:
+    """``_parse_columns`` over consecutive runs of the files, one per worker (this process parses the
+    first), joined in order. The workers are forked after the gazetteer's automaton and jieba are
+    loaded, so they load neither, and they read the files from the memory they inherit."""
+    global _forked
+    files = list(contents.items())
+    bounds = [len(files) * i // workers for i in range(workers + 1)]
+    runs = list(zip(bounds, bounds[1:], strict=False))
+    gazetteer.load()
+    _forked = (files, gazetteer, loaded_at)
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_parse_run, start, stop) for start, stop in runs[1:]]
+            first = _parse_run(*runs[0])
+            parts = [first, *(future.result() for future in futures)]
+    finally:
+        _forked = ()
+    return _join(parts)
+
+
+def _parse_run(start: int, stop: int) -> dict[str, dict]:
+    files, gazetteer, loaded_at = _forked
+    return _typed(_parse_columns(dict(files[start:stop]), gazetteer, loaded_at))
+
+
+def _join(parts: list[dict[str, dict]]) -> dict[str, dict]:
+    """The typed columns of consecutive runs of files as one: a table comes in the order of its first row."""
+    tables: dict[str, dict] = {}
+    for part in parts:
+        for name, columns in part.items():
+            tables.setdefault(name, {column: [] for column in columns})
+            for column, values in columns.items():
+                tables[name][column].append(values)
+    return {name: {column: _concat(pieces) for column, pieces in columns.items()} for name, columns in tables.items()}
+
+
+def _concat(pieces: list):
+    if len(pieces) == 1:
+        return pieces[0]
+    if isinstance(pieces[0], pa.Array):
+        return pa.concat_arrays(pieces)
+    if isinstance(pieces[0], np.ndarray):
+        return np.concatenate(pieces)
+    return [value for piece in pieces for value in piece]
 
 
 # The columns of each table, in order. A table appears in the result once a file gives it a row (a
@@ -94,7 +160,7 @@ COLUMNS = {
 }
 _PARSED_TABLES = ("documents", "document_paragraphs", "document_dates", "document_mentions", "document_claims")
 _CLAIM_COLUMNS = COLUMNS["document_claims"][3:]
-_CLAIM_FIELDS = attrgetter(*_CLAIM_COLUMNS)
+_YEAR_FIELD = _CLAIM_COLUMNS.index("year")
 
 
 def _parse_columns(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, dict]:
@@ -140,8 +206,8 @@ def _parse_columns(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: 
         if docs is None:
             docs, paragraphs, dates, mentions, claims = map(table, _PARSED_TABLES)
         texts = cleaned.paragraphs
-        found_claims, found_mentions = extract_claims(texts, gazetteer)
-        figure_years = {c.year for c in found_claims if c.year}
+        found_claims, found_mentions = claim_rows(texts, gazetteer)
+        figure_years = {row[_YEAR_FIELD] for row in found_claims if row[_YEAR_FIELD]}
         meta = extract_metadata(cleaned, gazetteer.name_set, is_html=fmt == "html", figure_years=figure_years)
         published = meta.published
         for column, value in (
@@ -206,12 +272,11 @@ def _parse_columns(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: 
                 mentions["entity_name"],
                 mentions["cluster_id"],
             )
-            for p_index, m in found_mentions:
+            for p_index, start, end, place in found_mentions:
                 m_paragraph.append(p_index)
-                m_start.append(m.start)
-                m_end.append(m.end)
-                m_surface.append(texts[p_index][m.start : m.end])
-                place = m.place
+                m_start.append(start)
+                m_end.append(end)
+                m_surface.append(texts[p_index][start:end])
                 m_type.append(place.entity_type)
                 m_code.append(place.entity_code)
                 m_name.append(place.canonical_name)
@@ -222,19 +287,102 @@ def _parse_columns(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: 
             claims["document_id"] += [doc_id] * count
             claims["source_file"] += [source] * count
             claims["claim_index"] += range(count)
-            values = zip(*map(_CLAIM_FIELDS, found_claims), strict=True)
-            for column, column_values in zip(_CLAIM_COLUMNS, values, strict=True):
+            for column, column_values in zip(_CLAIM_COLUMNS, zip(*found_claims, strict=True), strict=True):
                 claims[column] += column_values
     return tables
 
 
-def _frames(tables: dict[str, dict[str, list]]) -> dict[str, pd.DataFrame]:
-    """One DataFrame per table, typed as ``pd.DataFrame(rows)`` types a list of row dicts: pandas infers
-    each column's dtype from its values; a table without rows is an empty frame without columns."""
-    return {
-        name: pd.DataFrame(columns) if columns[next(iter(columns))] else pd.DataFrame([])
-        for name, columns in tables.items()
-    }
+# Column types, beside COLUMNS: text (str, or None) and integers (never None) are typed as soon as a
+# run of files is parsed, so a worker hands back Arrow and NumPy buffers; every other column (dates,
+# datetimes, optional numbers) stays a list for pandas to infer its dtype from all the values.
+_TEXT = {
+    "source_file",
+    "file_sha256",
+    "encoding",
+    "document_id",
+    "status",
+    "reason",
+    "file_format",
+    "title",
+    "kind",
+    "carrier",
+    "outlet",
+    "author",
+    "dateline_place",
+    "published_how",
+    "boilerplate_removed",
+    "text",
+    "precision",
+    "role",
+    "how",
+    "suspect",
+    "context",
+    "surface",
+    "entity_type",
+    "entity_code",
+    "entity_name",
+    "cluster_id",
+    "metric",
+    "unit",
+    "original_text",
+    "qualifier",
+    "sentence",
+}
+_INTEGERS = {
+    "size_bytes",
+    "nonempty_lines",
+    "distinct_lines",
+    "paragraph_count",
+    "repeated_paragraphs_dropped",
+    "sentences_rejoined",
+    "text_chars",
+    "paragraph_index",
+    "start_offset",
+    "end_offset",
+    "claim_index",
+    "sentence_index",
+}
+_BOOLEANS = {"is_truncated"}
+# what pandas makes of a column of text: with pyarrow, its str dtype backed by an Arrow array
+_TEXT_DTYPE = pd.Series(["text"]).dtype
+_ARROW_TEXT = isinstance(pd.Series(["text"]).array, pd.arrays.ArrowStringArray)
+
+
+def _typed(tables: dict[str, dict[str, list]]) -> dict[str, dict]:
+    """Text columns as Arrow arrays, integer and boolean columns as NumPy arrays, the rest as they are."""
+    typed: dict[str, dict] = {}
+    for name, columns in tables.items():
+        typed[name] = {}
+        for column, values in columns.items():
+            if column in _TEXT and _ARROW_TEXT:
+                values = pa.array(values, type=pa.large_string())
+            elif column in _INTEGERS:
+                values = np.array(values, dtype=np.int64)
+            elif column in _BOOLEANS:
+                values = np.array(values, dtype=bool)
+            typed[name][column] = values
+    return typed
+
+
+def _frames(tables: dict[str, dict]) -> dict[str, pd.DataFrame]:
+    """One DataFrame per table, typed as ``pd.DataFrame(rows)`` types a list of row dicts: text is str
+    (object when every value is None), integers int64, booleans bool, and pandas infers the other
+    columns' dtypes from their values; a table without rows is an empty frame without columns."""
+    frames = {}
+    for name, columns in tables.items():
+        if not len(columns[next(iter(columns))]):
+            frames[name] = pd.DataFrame([])
+            continue
+        data = {}
+        for column, values in columns.items():
+            if isinstance(values, pa.Array):
+                if values.null_count == len(values):
+                    values = np.full(len(values), None, dtype=object)
+                else:
+                    values = pd.arrays.ArrowStringArray(values, dtype=_TEXT_DTYPE)
+            data[column] = values
+        frames[name] = pd.DataFrame(data)
+    return frames
 
 
 def _decode(path: Path, raw: RawFile) -> tuple[str | None, str, str | None]:

@@ -10,7 +10,6 @@ of its own. jieba runs at about 1 MB/s, so it sees only these few windows, not w
 from __future__ import annotations
 
 import csv
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,10 @@ _SUFFIX = re.compile(r"(壮族|回族|维吾尔)?(自治区|特别行政区)$|(�
 # Characters after a short name that cannot start a longer word with it.
 _SAFE_FOLLOWERS = set('市省的、，,。；;：:和与及等在是为有将从到对向以也都已正等（(“”"）)0123456789')
 _CJK_CHAR = re.compile(f"[{CJK}]")
+# names of a gazetteer -> (jieba tokenizer, its decisions: (window, offset, length) -> keeps)
+_JIEBA: dict[tuple[str, ...], tuple[object, dict]] = {}
+_MAX_TOKENIZERS = 2
+_MAX_DECISIONS = 200_000
 
 
 @dataclass(frozen=True)
@@ -64,19 +67,42 @@ class Gazetteer:
 
         return ahocorasick_rs.AhoCorasick(self.names, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
-    @cached_property
+    @property
     def _tokenizer(self):
-        import logging
+        return self._jieba[0]
 
-        import jieba
+    @cached_property
+    def _jieba(self) -> tuple[object, dict]:
+        """(jieba tokenizer with every name in its dictionary, its decisions so far): loading jieba's
+        dictionary takes most of a second, so gazetteers of the same names share one per process (and a
+        forked worker inherits it)."""
+        key = tuple(self.names)
+        if key not in _JIEBA:
+            import logging
 
-        jieba.setLogLevel(logging.WARNING)
-        tokenizer = jieba.Tokenizer()
-        for name in self.names:
-            tokenizer.add_word(name, freq=100_000, tag="ns")
-        return tokenizer
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            for name in self.names:
+                tokenizer.add_word(name, freq=100_000, tag="ns")
+            tokenizer.check_initialized()
+            while len(_JIEBA) >= _MAX_TOKENIZERS:
+                del _JIEBA[next(iter(_JIEBA))]
+            _JIEBA[key] = (tokenizer, {})
+        return _JIEBA[key]
+
+    def load(self) -> Gazetteer:
+        """Build the automaton and load jieba now (before forking workers that share them)."""
+        self._automaton  # noqa: B018
+        self._jieba  # noqa: B018
+        return self
 
     def find(self, text: str) -> list[Mention]:
+        return [Mention(*span) for span in self.spans(text)]
+
+    def spans(self, text: str) -> list[tuple[int, int, Place]]:
+        """``find`` as (start, end, place) tuples."""
         mentions = []
         entries = self._entries
         for index, start, end in self._automaton.find_matches_as_indexes(text):
@@ -90,19 +116,28 @@ class Gazetteer:
                     before = max(0, start - 2)
                     if not self._cut_keeps(text[before : end + 3], start - before, end - start):
                         continue
-            mentions.append(Mention(start, end, place))
+            mentions.append((start, end, place))
         return mentions
 
-    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one gazetteer per refresh; the cache dies with it
     def _cut_keeps(self, window: str, offset: int, length: int) -> bool:
-        position = 0
-        for token in self._tokenizer.cut(window, HMM=False):
-            if position == offset:
-                return len(token) == length
-            position += len(token)
-            if position > offset:
-                return False
-        return False
+        """Whether jieba cuts ``window[offset:offset + length]`` as a word of its own."""
+        tokenizer, decisions = self._jieba
+        key = (window, offset, length)
+        keeps = decisions.get(key)
+        if keeps is None:
+            keeps = False
+            position = 0
+            for token in tokenizer.cut(window, HMM=False):
+                if position == offset:
+                    keeps = len(token) == length
+                    break
+                position += len(token)
+                if position > offset:
+                    break
+            if len(decisions) >= _MAX_DECISIONS:
+                decisions.clear()
+            decisions[key] = keeps
+        return keeps
 
 
 def load_gazetteer(seeds_dir: Path, admin_divisions: Iterable[dict] = ()) -> Gazetteer:
