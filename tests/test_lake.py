@@ -9,6 +9,7 @@ from orchestration.lib.lake import (
     PARTITIONING_FILE,
     export_partitioned,
     lake_folder,
+    part_of,
     parts_for,
     touched_parts,
 )
@@ -29,6 +30,14 @@ def conn():
     conn.close()
 
 
+def files(conn) -> list[str]:
+    return [f for (f,) in conn.execute("select distinct source_file from raw.document_paragraphs").fetchall()]
+
+
+def export(conn, lake, parts, touched):
+    return export_partitioned(conn, lake, ["raw.document_paragraphs"], files(conn), parts, touched)
+
+
 def lake_rows(conn, folder) -> list[tuple]:
     return conn.execute(f"select * from read_parquet('{folder}/*.parquet') order by all").fetchall()
 
@@ -46,7 +55,7 @@ def test_parts_grow_in_powers_of_two_with_the_corpus():
 
 
 def test_a_full_export_splits_the_table_by_source_file(conn, tmp_path):
-    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 4, None)
+    export(conn, tmp_path, 4, None)
     folder = lake_folder(tmp_path, "document_paragraphs")
     assert sorted(part_files(folder)) == [f"part-{i:03d}.parquet" for i in range(4)]
     assert lake_rows(conn, folder) == table_rows(conn)
@@ -56,18 +65,18 @@ def test_a_full_export_splits_the_table_by_source_file(conn, tmp_path):
         "group by 1 having count(distinct filename) > 1"
     ).fetchall()
     assert spread == []
-    assert (folder / PARTITIONING_FILE).read_text(encoding="utf-8").endswith("% 4)::integer")
+    assert (folder / PARTITIONING_FILE).read_text(encoding="utf-8") == "md5 of source_file, 4 parts"
 
 
 def test_an_incremental_export_rewrites_only_the_touched_parts(conn, tmp_path):
-    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 8, None)
+    export(conn, tmp_path, 8, None)
     folder = lake_folder(tmp_path, "document_paragraphs")
     before = part_files(folder)
     conn.execute("delete from raw.document_paragraphs where source_file in ('documents/7.txt', 'documents/8.txt')")
     conn.execute("insert into raw.document_paragraphs values ('documents/7.txt', 0, 'changed'), ('new.txt', 0, 'new')")
-    touched = touched_parts(conn, ["documents/7.txt", "documents/8.txt", "new.txt"], 8)
+    touched = touched_parts(["documents/7.txt", "documents/8.txt", "new.txt"], 8)
     assert 1 <= len(touched) <= 3
-    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 8, touched)
+    export(conn, tmp_path, 8, touched)
     after = part_files(folder)
     assert lake_rows(conn, folder) == table_rows(conn)
     rewritten = {name for name in after if before.get(name) != after[name]}
@@ -78,22 +87,29 @@ def test_another_number_of_parts_rewrites_the_table_whole(conn, tmp_path):
     folder = lake_folder(tmp_path, "document_paragraphs")
     folder.mkdir(parents=True)
     conn.execute(f"copy raw.document_paragraphs to '{folder}/data.parquet' (format parquet)")  # the old layout
-    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 2, {0})  # touched, but no rule yet
+    export(conn, tmp_path, 2, {0})  # touched, but no rule yet
     assert sorted(part_files(folder)) == ["part-000.parquet", "part-001.parquet"]
-    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 4, {1})
+    export(conn, tmp_path, 4, {1})
     assert sorted(part_files(folder)) == [f"part-{i:03d}.parquet" for i in range(4)]
     assert lake_rows(conn, folder) == table_rows(conn)
 
 
 def test_a_part_left_empty_loses_its_file_and_an_empty_table_keeps_one(conn, tmp_path):
-    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 2, None)
+    export(conn, tmp_path, 2, None)
     folder = lake_folder(tmp_path, "document_paragraphs")
-    conn.execute("delete from raw.document_paragraphs where (md5_number(source_file) % 2) = 1")
-    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 2, {1})
+    odd = [f for f in files(conn) if part_of(f, 2) == 1]
+    conn.execute("delete from raw.document_paragraphs where list_contains(?, source_file)", [odd])
+    export(conn, tmp_path, 2, {1})
     assert sorted(part_files(folder)) == ["part-000.parquet"]
     conn.execute("delete from raw.document_paragraphs")
-    export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], 2, {0})
+    export(conn, tmp_path, 2, {0})
     assert sorted(part_files(folder)) == ["part-000.parquet"]
     columns = conn.execute(f"describe select * from read_parquet('{folder}/*.parquet')").fetchall()
     assert [c[0] for c in columns] == ["source_file", "paragraph_index", "text"]
     assert lake_rows(conn, folder) == []
+
+
+def test_rows_of_no_listed_file_stop_the_export(conn, tmp_path):
+    with pytest.raises(ValueError, match="1000 rows belong to no listed source file"):
+        export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], ["elsewhere.txt"], 2, None)
+    assert not list(lake_folder(tmp_path, "document_paragraphs").glob("*.parquet"))

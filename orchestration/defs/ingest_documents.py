@@ -172,8 +172,8 @@ def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: 
         ).df()
         if plan.has_changes:  # otherwise the lake already holds these tables (the transform adds any missing)
             parts = parts_for(len(plan.stat))
-            touched = None if full else touched_parts(conn, stale, parts)
-            export_partitioned(conn, warehouse.settings.lake_dir, TABLES, parts, touched)
+            touched = None if full else touched_parts(stale, parts)
+            export_partitioned(conn, warehouse.settings.lake_dir, TABLES, plan.stat, parts, touched)
         save_manifest(conn, "documents", plan, loaded_at)  # last: an interrupted step re-reads its files
     for folder in {Path(f).parent for f in staged}:
         shutil.rmtree(folder, ignore_errors=True)

@@ -14,6 +14,7 @@ a folder written under another rule (or none) is rewritten whole.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 LAKE_FILE = "data.parquet"
 # raw tables that are ingest bookkeeping, not dbt sources
@@ -74,72 +76,101 @@ def parts_for(files: int) -> int:
     return parts
 
 
-def partition_of(parts: int) -> str:
-    """SQL for a row's part: a stable hash of its source file (md5, the same in every DuckDB version)."""
-    return f"(md5_number(source_file) % {parts})::integer"
+def part_of(source_file: str, parts: int) -> int:
+    """A source file's part: a stable hash of its path (md5, the same on every machine and version)."""
+    return int.from_bytes(hashlib.md5(source_file.encode("utf-8")).digest()[:8], "big") % parts
 
 
-def touched_parts(conn: duckdb.DuckDBPyConnection, files: Iterable[str], parts: int) -> set[int]:
+def touched_parts(files: Iterable[str], parts: int) -> set[int]:
     """The parts that hold (or held) these source files."""
-    files = sorted(set(files))
-    if not files:
-        return set()
-    rows = conn.execute(
-        f"select distinct {partition_of(parts)} from unnest(?::varchar[]) as f(source_file)", [files]
-    ).fetchall()
-    return {part for (part,) in rows}
+    return {part_of(path, parts) for path in files}
 
 
 def export_partitioned(
-    conn: duckdb.DuckDBPyConnection, lake_dir: Path, tables: Iterable[str], parts: int, touched: set[int] | None
+    conn: duckdb.DuckDBPyConnection,
+    lake_dir: Path,
+    tables: Iterable[str],
+    files: Iterable[str],
+    parts: int,
+    touched: set[int] | None,
 ) -> list[Path]:
-    """Write each ``raw.<table>`` (which has a ``source_file`` column) to its lake folder as
-    ``part-NNN.parquet`` files, rewriting only the ``touched`` parts (all with ``None``) when the folder
-    was written with the same number of parts, else every part. Each file is replaced atomically; a part
-    left empty loses its file, except that a table with no rows keeps one empty file, so its columns can
-    still be read."""
-    rule = partition_of(parts)
+    """Write each ``raw.<table>`` (whose rows each belong to one of ``files`` by ``source_file``) to its
+    lake folder as ``part-NNN.parquet`` files, rewriting only the ``touched`` parts (all with ``None``)
+    when the folder was written with the same number of parts, else every part. Each file is replaced
+    atomically; a part left empty loses its file, except that a table with no rows keeps one empty
+    file, so its columns can still be read."""
+    files = sorted(set(files))
+    rule = f"md5 of source_file, {parts} parts"
+    conn.register("_lake_parts", pa.table({"source_file": files, "_part": [part_of(f, parts) for f in files]}))
     written = []
-    for table in tables:
-        name = table.split(".")[-1]
-        folder = lake_folder(lake_dir, name)
-        folder.mkdir(parents=True, exist_ok=True)
-        marker = folder / PARTITIONING_FILE
-        rewrite_all = touched is None or not marker.is_file() or marker.read_text(encoding="utf-8") != rule
-        wanted = set(range(parts)) if rewrite_all else touched
-        if not wanted:
-            continue
-        if rewrite_all:
-            marker.unlink(missing_ok=True)  # until every part is written: an interrupted export is redone whole
-        tmp = folder / f".parts.{uuid.uuid4().hex}.tmp"  # hidden from both engines while written
-        try:
-            conn.execute(
-                f"copy (select * from (select *, {rule} as _part from raw.{name}) "
-                f"where _part in (select unnest(?::integer[]))) "
-                f"to '{tmp}' (format parquet, compression zstd, partition_by (_part))",
-                [sorted(wanted)],
-            )
-            for part in sorted(wanted):
-                target = folder / f"part-{part:03d}.parquet"
-                produced = sorted((tmp / f"_part={part}").glob("*.parquet"))
-                if produced:
-                    os.replace(produced[0], target)  # partition_by writes one file per part here
-                    written.append(target)
-                else:
-                    target.unlink(missing_ok=True)
-            if rewrite_all:  # parts of another rule, or the single file of the unpartitioned layout
-                keep = {f"part-{part:03d}.parquet" for part in range(parts)}
-                for stale in folder.glob("*.parquet"):
-                    if stale.name not in keep:
-                        stale.unlink()
+    try:
+        for table in tables:
+            name = table.split(".")[-1]
+            folder = lake_folder(lake_dir, name)
+            folder.mkdir(parents=True, exist_ok=True)
+            marker = folder / PARTITIONING_FILE
+            rewrite_all = touched is None or not marker.is_file() or marker.read_text(encoding="utf-8") != rule
+            if rewrite_all:
+                marker.unlink(missing_ok=True)  # until every part is written: an interrupted export is redone whole
+                written += _write_all_parts(conn, name, folder, parts)
+            else:
+                written += _write_parts(conn, name, folder, touched)
             if not any(folder.glob("*.parquet")):  # no rows at all: one empty file keeps the columns
-                conn.execute(f"copy (select * from raw.{name}) to '{tmp}.parquet' (format parquet)")
-                os.replace(f"{tmp}.parquet", folder / "part-000.parquet")
+                written += _replace(conn, f"select * from raw.{name}", folder / "part-000.parquet", keep_empty=True)
             marker.write_text(rule, encoding="utf-8")
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-            Path(f"{tmp}.parquet").unlink(missing_ok=True)
+    finally:
+        conn.unregister("_lake_parts")
     return written
+
+
+def _write_all_parts(conn: duckdb.DuckDBPyConnection, name: str, folder: Path, parts: int) -> list[Path]:
+    tmp = folder / f".parts.{uuid.uuid4().hex}.tmp"  # hidden from both engines while written
+    try:
+        [(copied,)] = conn.execute(
+            f"copy (select t.*, p._part from raw.{name} t join _lake_parts p using (source_file)) "
+            f"to '{tmp}' (format parquet, compression zstd, partition_by (_part))"
+        ).fetchall()
+        [(rows,)] = conn.execute(f"select count(*) from raw.{name}").fetchall()
+        if copied != rows:
+            raise ValueError(f"raw.{name}: {rows - copied} rows belong to no listed source file; lake not written")
+        written = []
+        for part in range(parts):
+            target = folder / f"part-{part:03d}.parquet"
+            produced = sorted((tmp / f"_part={part}").glob("*.parquet"))
+            if produced:  # partition_by writes one file per part here
+                os.replace(produced[0], target)
+                written.append(target)
+        keep = set(written)
+        for stale in folder.glob("*.parquet"):  # parts left empty, another rule's parts, the unpartitioned file
+            if stale not in keep:
+                stale.unlink()
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_parts(conn: duckdb.DuckDBPyConnection, name: str, folder: Path, touched: set[int]) -> list[Path]:
+    written = []
+    for part in sorted(touched):
+        files = f"select source_file from _lake_parts where _part = {part}"
+        written += _replace(
+            conn, f"select * from raw.{name} where source_file in ({files})", folder / f"part-{part:03d}.parquet"
+        )
+    return written
+
+
+def _replace(conn: duckdb.DuckDBPyConnection, query: str, target: Path, keep_empty: bool = False) -> list[Path]:
+    """Write ``query`` to ``target``, replacing it atomically; no rows remove the file (unless ``keep_empty``)."""
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        [(rows,)] = conn.execute(f"copy ({query}) to '{tmp}' (format parquet, compression zstd)").fetchall()
+        if rows or keep_empty:
+            os.replace(tmp, target)
+            return [target]
+        target.unlink(missing_ok=True)
+        return []
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def raw_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
