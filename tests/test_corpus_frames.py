@@ -209,11 +209,12 @@ def test_random_documents(gazetteer, tmp_path):
         assert_same_tables(parse_documents(one, gazetteer, LOADED_AT), expected)
 
 
-def test_parallel_parse_gives_the_one_process_frames(gazetteer, tmp_path, monkeypatch):
+def test_runs_of_files_joined_give_the_one_run_frames(gazetteer, tmp_path):
+    """Files parsed in consecutive runs (as workers or batches would) and joined give the same frames."""
     contents = {**odd_files(tmp_path), **contents_of(generate(tmp_path / "synthetic", 120, seed=9))}
     expected = reference_parse_documents(contents, gazetteer, LOADED_AT)
-    if not hasattr(corpus_lib, "PARALLEL_MIN_FILES"):
-        pytest.skip("parse_documents runs in one process")
-    monkeypatch.setattr(corpus_lib, "PARALLEL_MIN_FILES", 10)
-    monkeypatch.setattr(corpus_lib, "_workers", lambda: 3)
-    assert_same_tables(parse_documents(contents, gazetteer, LOADED_AT), expected)
+    files = list(contents.items())
+    for bounds in ([0, 1, 40, 41, len(files)], [0, 6, len(files)], [0, len(files)]):
+        runs = [dict(files[start:stop]) for start, stop in zip(bounds, bounds[1:], strict=False)]
+        parts = [corpus_lib._typed(corpus_lib._parse_columns(run, gazetteer, LOADED_AT)) for run in runs]
+        assert_same_tables(corpus_lib._frames(corpus_lib._join(parts)), expected)

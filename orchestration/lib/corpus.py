@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -48,47 +45,10 @@ def parse_documents(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at:
     which file of several with the same text stands for the document is decided downstream, so a
     refresh can re-parse only the files that changed.
 
-    From ``PARALLEL_MIN_FILES`` files on, the files are split into runs parsed side by side in forked
-    worker processes, whose columns are joined in input order: the same frames as one process."""
-    workers = _workers() if len(contents) >= PARALLEL_MIN_FILES else 1
-    if workers > 1:
-        return _frames(_parse_in_parallel(contents, gazetteer, loaded_at, workers))
+    (Parsing runs of files in forked workers and joining their typed columns with ``_join`` gives the
+    same frames; on the shared two-core machine it was slower than one process, so batches run side by
+    side are the place for parallelism.)"""
     return _frames(_typed(_parse_columns(contents, gazetteer, loaded_at)))
-
-
-PARALLEL_MIN_FILES = 2000
-_forked: tuple = ()  # (files, gazetteer, loaded_at) for the forked workers, which inherit it
-
-
-def _workers() -> int:
-    return os.cpu_count() or 1
-
-
-def _parse_in_parallel(
-    contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: datetime, workers: int
-) -> dict[str, dict]:
-    """``_parse_columns`` over consecutive runs of the files, one per worker (this process parses the
-    first), joined in order. The workers are forked after the gazetteer's automaton and jieba are
-    loaded, so they load neither, and they read the files from the memory they inherit."""
-    global _forked
-    files = list(contents.items())
-    bounds = [len(files) * i // workers for i in range(workers + 1)]
-    runs = list(zip(bounds, bounds[1:], strict=False))
-    gazetteer.load()
-    _forked = (files, gazetteer, loaded_at)
-    try:
-        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_parse_run, start, stop) for start, stop in runs[1:]]
-            first = _parse_run(*runs[0])
-            parts = [first, *(future.result() for future in futures)]
-    finally:
-        _forked = ()
-    return _join(parts)
-
-
-def _parse_run(start: int, stop: int) -> dict[str, dict]:
-    files, gazetteer, loaded_at = _forked
-    return _typed(_parse_columns(dict(files[start:stop]), gazetteer, loaded_at))
 
 
 def _join(parts: list[dict[str, dict]]) -> dict[str, dict]:
