@@ -126,3 +126,38 @@ def test_bundled_documents_cover_every_quirk(gazetteer):
     news = docs.loc["duplicate_of_news.txt"]
     assert (news.dateline_place, news.published_how) == ("上海", "inferred")
     assert news.repeated_paragraphs_dropped > 0 and news.sentences_rejoined >= 1
+
+
+def test_document_files_lists_what_a_recursive_glob_lists(tmp_path):
+    from orchestration.lib.corpus import document_files
+
+    root = tmp_path / "documents"
+    for name in [
+        "b.txt",
+        "a.md",
+        "sub/c.html",
+        "sub/deeper/d.txt",
+        "sub-x/e.txt",
+        ".hidden.txt",
+        "README.md",
+        "readme",
+    ]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x", encoding="utf-8")
+    (root / "linked").symlink_to(root / "sub", target_is_directory=True)
+    (root / "f.txt").symlink_to(root / "b.txt")
+    expected = [
+        path
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not path.name.startswith(".") and not path.stem.upper().startswith("README")
+    ]
+    listed = document_files((root,))
+    assert listed == expected
+    assert [p.relative_to(root).as_posix() for p in listed] == [
+        "a.md",
+        "b.txt",
+        "f.txt",
+        "sub/c.html",
+        "sub/deeper/d.txt",
+        "sub-x/e.txt",
+    ]

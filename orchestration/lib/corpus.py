@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Iterator
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -20,13 +22,23 @@ DOCUMENT_SUFFIXES = {".txt": "text", ".md": "markdown", ".html": "html", ".htm":
 
 
 def document_files(folders: tuple[Path, ...]) -> list[Path]:
-    """Every file under the document folders except hidden files and README notes."""
-    return [
-        path
-        for folder in folders
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.name.startswith(".") and not path.stem.upper().startswith("README")
-    ]
+    """Every file under the document folders except hidden files and README notes, folder by folder,
+    each in path order. Listed with ``os.scandir``, whose entries know their type without a ``stat``:
+    a hundred thousand files take a fraction of a second, not seconds as with ``Path.rglob``."""
+    listed = []
+    for folder in folders:
+        found = sorted(_files_under(str(folder)), key=lambda path: path.split(os.sep))
+        listed += [Path(path) for path in found]
+    return listed
+
+
+def _files_under(folder: str) -> Iterator[str]:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):  # as Path.rglob: a linked folder is not entered
+                yield from _files_under(entry.path)
+            elif entry.is_file() and not entry.name.startswith(".") and not entry.name.upper().startswith("README"):
+                yield entry.path
 
 
 def document_id(text: str) -> str:

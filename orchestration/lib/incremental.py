@@ -8,11 +8,13 @@ other is read and hashed, and counts as changed only when its content differs.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from orchestration.lib.warehouse import Rows, insert_rows
 
@@ -40,11 +42,12 @@ class FilePlan:
         """A file is new, changed or gone: the source's tables (and their lake files) must be rewritten."""
         return bool(self.changed or self.deleted)
 
+    rehashed: list[str] = field(default_factory=list)  # touched files read to find their content unchanged
+    full: bool = False  # every file was read, whatever the manifest said
+
     @property
     def files_read(self) -> int:
-        return len(self.changed) + self.rehashed
-
-    rehashed: int = 0  # touched files read to find their content unchanged
+        return len(self.changed) + len(self.rehashed)
 
     def sha(self, path: str) -> str:
         return self.unchanged[path] if path in self.unchanged else self.hashes[path]
@@ -67,21 +70,24 @@ def previous_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str) -> pd.D
 def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool, keep_content: bool = True) -> FilePlan:
     """Split ``paths`` by what the refresh must do; ``keep_content=False`` hashes the changed files without
     holding their bytes (a corpus of documents need not sit in memory while batches of it are parsed)."""
-    known = {row.source_file: row for row in previous.itertuples()}
-    plan = FilePlan(changed_at={row.source_file: row.changed_at for row in previous.itertuples()})
+    known = dict(
+        zip(previous["source_file"], zip(previous["size_bytes"], previous["mtime_ns"], strict=True), strict=True)
+    )
+    shas = dict(zip(previous["source_file"], previous["file_sha256"], strict=True))
+    plan = FilePlan(changed_at=dict(zip(previous["source_file"], previous["changed_at"], strict=True)), full=full)
     for path in paths:
-        stat = path.stat()
+        stat = os.stat(path)
         key = str(path)
-        plan.stat[key] = (stat.st_size, stat.st_mtime_ns)
+        plan.stat[key] = now = (stat.st_size, stat.st_mtime_ns)
         before = known.get(key)
-        if not full and before is not None and (before.size_bytes, before.mtime_ns) == plan.stat[key]:
-            plan.unchanged[key] = before.file_sha256
+        if not full and before == now:
+            plan.unchanged[key] = shas[key]
             continue
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
-        if not full and before is not None and sha == before.file_sha256:
-            plan.unchanged[key] = before.file_sha256
-            plan.rehashed += 1
+        if not full and before is not None and sha == shas[key]:
+            plan.unchanged[key] = sha
+            plan.rehashed.append(key)
             continue
         plan.changed[key] = data if keep_content else None
         plan.hashes[key] = sha
@@ -89,27 +95,39 @@ def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool, keep_conte
     return plan
 
 
+MANIFEST_COLUMNS = ["source_kind", "source_file", "size_bytes", "mtime_ns", "file_sha256", "changed_at"]
+
+
 def save_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str, plan: FilePlan, now) -> None:
-    """Record every current file; ``changed_at`` moves only for files whose content changed."""
-    rows = pd.DataFrame(
+    """Record every current file; ``changed_at`` moves only for files whose content changed. A full plan
+    rewrites the source's rows; otherwise only the rows of new, changed, touched and deleted files change
+    (a refresh that adds one file to a large corpus writes one row)."""
+    paths = list(plan.stat) if plan.full else sorted({*plan.changed, *plan.rehashed})
+    rows = pa.table(
         [
-            {
-                "source_kind": source_kind,
-                "source_file": path,
-                "size_bytes": size,
-                "mtime_ns": mtime,
-                "file_sha256": plan.sha(path),
-                "changed_at": now if path in plan.changed else plan.changed_at.get(path, now),
-            }
-            for path, (size, mtime) in plan.stat.items()
+            [source_kind] * len(paths),
+            paths,
+            pa.array([plan.stat[p][0] for p in paths], pa.int64()),
+            pa.array([plan.stat[p][1] for p in paths], pa.int64()),
+            [plan.sha(p) for p in paths],
+            pa.array(
+                [now if p in plan.changed else plan.changed_at.get(p, now) for p in paths], pa.timestamp("us", "UTC")
+            ),
         ],
-        columns=["source_kind", "source_file", "size_bytes", "mtime_ns", "file_sha256", "changed_at"],
+        names=MANIFEST_COLUMNS,
     )
-    conn.execute("delete from raw.file_manifest where source_kind = ?", [source_kind])
-    if len(rows):
+    if plan.full:
+        conn.execute("delete from raw.file_manifest where source_kind = ?", [source_kind])
+    else:
+        stale = sorted({*paths, *plan.deleted})
+        conn.execute(
+            "delete from raw.file_manifest where source_kind = ? and source_file in (select unnest(?::varchar[]))",
+            [source_kind, stale],
+        )
+    if len(paths):
         conn.register("_manifest", rows)
         try:
-            conn.execute("insert into raw.file_manifest select * from _manifest")
+            conn.execute(f"insert into raw.file_manifest ({', '.join(MANIFEST_COLUMNS)}) select * from _manifest")
         finally:
             conn.unregister("_manifest")
 
