@@ -142,4 +142,4 @@ def replace_rows_of_files(
     if stale_files:
         conn.execute(f"delete from {table} where source_file in (select unnest(?::varchar[]))", [sorted(stale_files)])
     insert_rows(conn, table, ddl, rows)
-    return conn.execute(f"select count(*) from {table}").fetchone()[0]
+    return conn.execute(f"select count(*) from {table}").fetchall()[0][0]  # fetched to the end: the connection is free

@@ -24,7 +24,7 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str,
     conn.execute(f"create schema if not exists {schema}")
     conn.execute(f"create or replace table {table} ({ddl_columns})")
     insert_rows(conn, table, ddl_columns, rows)
-    return conn.execute(f"select count(*) from {table}").fetchone()[0]
+    return conn.execute(f"select count(*) from {table}").fetchall()[0][0]  # fetched to the end: the connection is free
 
 
 def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, ddl_columns: str, rows: Rows) -> None:
