@@ -4,34 +4,39 @@ Every accepted cell becomes one observation in base units with its provenance; e
 cell becomes a quarantine entry with the reason. A file that cannot be read at all becomes one
 file-level quarantine entry. Nothing raises past ``parse_statistics_file``.
 
-The cells are converted in DuckDB, a column at a time, because a county table holds millions of them:
+The cells are converted a column at a time with Arrow and NumPy, because a county table holds millions
+of them, and in row order, so nothing is sorted:
 
-- a plain CSV (after decoding: no quote character, no blank line, no lone carriage return) is read by
-  DuckDB's own CSV reader, whose record numbers are then those of Python's ``csv`` module; any other
-  CSV, a CSV that DuckDB refuses (a row longer than the header) and an XLSX workbook are split into
-  rows in Python;
+- a plain CSV (no quote character, no NUL, no lone carriage return) is split by Arrow's CSV reader,
+  one record a line, so that its record numbers are those of Python's ``csv`` module; a row shorter
+  than the header is padded and a longer one cut or set aside, as Python's splitter does. UTF-8 bytes
+  go to Arrow as they are (Arrow checks them, accepting what Python's strict decoder accepts), other
+  encodings once decoded and re-encoded. Any other CSV and an XLSX workbook are split in Python;
 - what a header, a code, an indicator, a unit or a year means is decided in Python by the same rules
-  as ever, once per distinct value, and joined back;
-- a value of at most 15 plain decimal digits is scaled to its base unit in SQL by one IEEE
-  multiplication or division of exact operands, which rounds exactly as ``float(Decimal(text) *
-  factor)`` does (30133.86 亿元 is 3013386000000.0 yuan); any other value (full-width digits,
-  separators, 1e5, words) goes through ``parse_number`` in Python, once per distinct text.
+  as ever, once per distinct value (a run of rows with the same region is looked at once), and mapped
+  back to the rows by index;
+- a value of at most 15 plain decimal digits is scaled to its base unit by one IEEE multiplication or
+  division of exact operands, which rounds exactly as ``float(Decimal(text) * factor)`` does (30133.86
+  亿元 is 3013386000000.0 yuan); any other value (full-width digits, separators, 1e5, words) goes
+  through ``parse_number`` in Python, once per distinct text and unit.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import functools
 import io
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from orchestration.lib.textio import DecodeError, RawFile, decode
 from orchestration.lib.units import (
@@ -96,7 +101,8 @@ WHITESPACE = (
 )
 # A value scaled in SQL: at most 15 digits, so that its digits are an exact double.
 _PLAIN_NUMBER = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"
-_POWERS_OF_TEN = "([" + ", ".join(f"1e{k}" for k in range(23)) + "]::double[])"
+_POWERS = np.array([float(10**k) for k in range(23)])  # the powers of ten that are exact doubles
+_EMPTY, _PLAIN, _NUMBER, _NOT_A_NUMBER = range(4)  # what a value cell holds
 OBSERVATION_SCHEMA = pa.schema(
     [
         ("source_row", pa.int64()),
@@ -178,10 +184,9 @@ class Context:
 def parse_statistics_file(raw: RawFile) -> ParsedFile:
     parsed = ParsedFile()
     try:
-        with duckdb.connect() as con:
-            header = _load_cells(con, raw, parsed)
-            columns = _classify(header, parsed)
-            _convert(con, columns, len(header), parsed)
+        header, cells, ragged = _load_cells(raw, parsed)
+        columns = _classify(header, parsed)
+        _convert(cells, ragged, columns, len(header), parsed)
     except (FileProblem, DecodeError) as exc:
         parsed.error = str(exc)
         parsed.observation_table = OBSERVATION_SCHEMA.empty_table()
@@ -189,41 +194,62 @@ def parse_statistics_file(raw: RawFile) -> ParsedFile:
     return parsed
 
 
-def _load_cells(con: duckdb.DuckDBPyConnection, raw: RawFile, parsed: ParsedFile) -> list[str]:
-    """Create the view ``data_cells`` (source_row, c1 … cN as text) of the rows after the header and the
-    table ``ragged`` of rows longer than the header; return the header."""
+Ragged = list[tuple[int, str, str]]  # (source row, the row's cells joined by commas, reason)
+
+
+def _load_cells(raw: RawFile, parsed: ParsedFile) -> tuple[list[str], pa.Table, Ragged]:
+    """The header, the table (source_row, c1 … cN as text, never null) of the rows after it and the rows
+    longer than the header."""
     suffix = raw.path.suffix.lower()
     if suffix == ".xlsx":
         parsed.encoding = "xlsx"
-        return _register_rows(con, _xlsx_rows(raw))
+        return _rows_table(_xlsx_rows(raw))
     if suffix != ".csv":
         raise FileProblem(f"unsupported table format {suffix!r}; expected one of {TABLE_SUFFIXES}")
+    # Plain UTF-8, the usual case: the bytes go to Arrow's reader as they are, never decoded in Python.
+    encoding, body = _utf8(raw.data)
+    if encoding is not None and _plain_csv(body) and (loaded := _arrow_cells(body)) is not None:
+        parsed.encoding = encoding
+        return loaded
     text, parsed.encoding = decode(raw.data)
     if not text.strip():
         raise FileProblem("empty file")
-    utf8 = raw.data[3:] if parsed.encoding == "utf-8-sig" else raw.data
-    utf8 = utf8 if parsed.encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
-    if _plain_csv(utf8):
-        try:
-            return _duckdb_cells(con, utf8)
-        except duckdb.Error:  # e.g. a row longer than the header: Python splits it and says why
-            con.execute("drop view if exists data_cells; drop table if exists cells; drop table if exists ragged")
+    if parsed.encoding not in ("utf-8", "utf-8-sig"):
+        utf8 = text.encode("utf-8")
+        if _plain_csv(utf8) and (loaded := _arrow_cells(utf8)) is not None:
+            return loaded
     rows = (
         (number, row)
         for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
         if any(cell.strip() for cell in row)
     )
-    return _register_rows(con, rows)
+    return _rows_table(rows)
+
+
+def _utf8(data: bytes) -> tuple[str | None, bytes]:
+    """("utf-8" or "utf-8-sig", the bytes after any byte-order mark) when ``decode`` would read these
+    bytes as UTF-8; (None, …) when it would not or might not (it then decides, as it always has)."""
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, data = "utf-8-sig", data[3:]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+        return None, data
+    else:
+        encoding = "utf-8"
+    try:  # Arrow's check of well-formed UTF-8 accepts what Python's strict decoder accepts
+        offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return None, data
+    return encoding, data
 
 
 def _plain_csv(data: bytes) -> bool:
-    """True when DuckDB numbers the records of these UTF-8 bytes as Python's csv module does."""
+    """True when the records of these UTF-8 bytes are their lines split at commas, as Python's csv
+    module reads them: no quote character, no NUL, no carriage return but in CRLF, a non-blank first line."""
     return (
         b'"' not in data
         and b"\x00" not in data
-        and b"\n\n" not in data
-        and b"\n\r\n" not in data
-        and data.count(b"\r") == data.count(b"\r\n")
+        and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
         and bool(_first_line(data).decode("utf-8").strip())
     )
 
@@ -233,31 +259,72 @@ def _first_line(data: bytes) -> bytes:
     return data if end < 0 else data[:end]
 
 
-def _duckdb_cells(con: duckdb.DuckDBPyConnection, data: bytes) -> list[str]:
+def _arrow_cells(data: bytes) -> tuple[list[str], pa.Table, Ragged] | None:
+    """Arrow's CSV reader over plain CSV bytes: one record a line (a blank line is a record of empty
+    cells), so that a row's number is its line number. Rows shorter than the header are padded with
+    empty cells and longer ones cut or set aside, as for Python's splitter. None if Arrow cannot say."""
     width = _first_line(data).count(b",") + 1
+    if width < 2:
+        return None
     names = [f"c{i}" for i in range(1, width + 1)]
-    # DuckDB reads files; a tmpfs, when there is one, keeps the copy in memory
-    folder = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-    handle, name = tempfile.mkstemp(suffix=".csv", prefix="statistics-", dir=folder)
+    odd: list[tuple[int | None, str, int]] = []
+
+    def set_aside(row: pacsv.InvalidRow) -> str:
+        odd.append((row.number, row.text, row.actual_columns))
+        return "skip"
+
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        con.execute(
-            f"""create table cells as select * from read_csv(?, header = false, auto_detect = false,
-            delim = ',', quote = '"', escape = '"', null_padding = true,
-            columns = {{{", ".join(f"'{n}': 'varchar'" for n in names)}}})""",
-            [name],
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=set_aside,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=False,
+            ),
         )
-    finally:
-        os.unlink(name)
-    con.execute(
-        f"create view data_cells as select rowid + 1 as source_row, {', '.join(names)} from cells where rowid > 0"
-    )
-    con.execute("create table ragged (source_row bigint, raw_value varchar, reason varchar)")
-    return ["" if cell is None else cell for cell in con.execute("select * from cells where rowid = 0").fetchall()[0]]
+    except pa.ArrowException:
+        return None
+    if table.num_rows == 0 or any(n is None or text.count(",") + 1 != fields for n, text, fields in odd):
+        return None
+    header = table.slice(0, 1).to_pylist()[0]
+    header = [header[name] for name in names]
+    table = table.slice(1)
+    lines = np.arange(2, table.num_rows + len(odd) + 2, dtype=np.int64)
+    if not odd:
+        return header, table.add_column(0, "source_row", pa.array(lines)), []
+    # the rows Arrow set aside, by their line numbers
+    ragged, extra = [], []
+    for number, text, _ in odd:
+        cells = text.split(",")
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            ragged.append((number, text, f"row has {len(cells)} fields, header has {width}"))
+        else:
+            extra.append((number, cells[:width] + [""] * (width - len(cells))))
+    numbers = np.array([number for number, _, _ in odd], dtype=np.int64)
+    lines = lines[~np.isin(lines, numbers)]
+    table = table.add_column(0, "source_row", pa.array(lines))
+    if extra:
+        padded = pa.table(
+            {
+                "source_row": pa.array([number for number, _ in extra], pa.int64()),
+                **{name: pa.array([cells[i] for _, cells in extra], pa.string()) for i, name in enumerate(names)},
+            }
+        )
+        table = pa.concat_tables([table, padded]).sort_by("source_row")
+    return header, table, sorted(ragged)
 
 
-def _register_rows(con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[int, list[str]]]) -> list[str]:
+def _rows_table(rows: Iterable[tuple[int, list[str]]]) -> tuple[list[str], pa.Table, Ragged]:
     rows = iter(rows)
     _, header = next(rows, (None, None))
     if header is None:
@@ -279,13 +346,7 @@ def _register_rows(con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[int, lis
             **{f"c{i + 1}": pa.array(c, pa.string()) for i, c in enumerate(columns)},
         }
     )
-    con.register("_rows", cells)
-    con.execute("create table data_cells as select * from _rows")
-    con.unregister("_rows")
-    con.execute("create table ragged (source_row bigint, raw_value varchar, reason varchar)")
-    if ragged:
-        con.executemany("insert into ragged values (?, ?, ?)", ragged)
-    return list(header)
+    return list(header), cells, ragged
 
 
 def _xlsx_rows(raw: RawFile) -> Iterator[tuple[int, list[str]]]:
@@ -342,162 +403,239 @@ def _classify(header: list[str], parsed: ParsedFile) -> list[Column]:
     return columns
 
 
-def _convert(con: duckdb.DuckDBPyConnection, columns: list[Column], width: int, parsed: ParsedFile) -> None:
-    """Observations and quarantine entries of the rows in ``data_cells``, in row and column order."""
+def _convert(cells: pa.Table, ragged: Ragged, columns: list[Column], width: int, parsed: ParsedFile) -> None:
+    """Observations and quarantine entries of the rows in ``cells``, in row and column order."""
     role_index = {c.role: c.index for c in columns if c.role}  # the last column of a role wins
     values = [c for c in columns if c.role is None or (c.role == "value" and parsed.layout == "long")]
+    rows = cells.num_rows
+    source_rows = cells["source_row"].to_numpy()
+    text = pa.string()
 
-    def cell(role: str) -> str:
-        return f"d.c{role_index[role] + 1}" if role in role_index else "null::varchar"
-
-    def same(keys: tuple[str, ...], table: str) -> str:
-        return " and ".join(f"{table}.k_{role} is not distinct from {cell(role)}" for role in keys)
+    @functools.cache
+    def column(index: int) -> pa.Array:
+        return cells[f"c{index + 1}"].combine_chunks()
 
     # The region and provenance a row names: once per distinct (code, name, province, source, …).
+    present = [r for r in _REGION_ROLES if r in role_index]
+    region_of, firsts = _groups([column(role_index[r]) for r in present], rows)
+    keys = {r: column(role_index[r]).take(firsts).to_pylist() for r in present}
     regions = []
-    keys = con.sql(f"select distinct {', '.join(cell(r) for r in _REGION_ROLES)} from data_cells d").fetchall()
-    for rkey, raw in enumerate(keys):
-        role = dict(zip(_REGION_ROLES, ["" if v is None else v.strip() for v in raw], strict=True))
+    for rkey in range(len(firsts)):
+        role = {r: keys[r][rkey].strip() if r in keys else "" for r in _REGION_ROLES}
         try:
             code, problem = _region_code(role["code"]), None
         except ValueProblem as exc:
             code, problem = None, ("code", role["code"], str(exc))
         if problem is None and not code and not role["name"]:
             problem = ("name", "", "row names no region (code and name empty)")
-        provenance = [role[r] or None for r in _REGION_ROLES[1:]]
-        regions.append((rkey, *raw, code, *provenance, *(problem or (None, None, None))))
-    text = pa.string()
-    _table(
-        con,
-        "regions",
-        [("rkey", pa.int64()), *((f"k_{r}", text) for r in _REGION_ROLES), ("region_code", text)]
-        + [(name, text) for name in ("region_name", "province_name", "publication", "verification")]
-        + [(name, text) for name in ("verification_note", "q_column", "q_value", "q_reason")],
-        regions,
-    )
-    # What a value column means in a row: once per distinct (column, indicator, unit, year).
-    contexts = []
-    keys = con.sql(f"select distinct {', '.join(cell(r) for r in _FIGURE_ROLES)} from data_cells d").fetchall()
-    for fkey, raw in enumerate(keys):
-        indicator, unit, year = ["" if v is None else v.strip() for v in raw]
-        for position, column in enumerate(values, start=1):
-            contexts.append((fkey, position, column.header, *vars(context(column, indicator, unit, year)).values()))
-    _table(
-        con,
-        "figure_keys",
-        [("fkey", pa.int64()), *((f"k_{r}", text) for r in _FIGURE_ROLES)],
-        [(fkey, *raw) for fkey, raw in enumerate(keys)],
-    )
-    _table(
-        con,
-        "contexts",
-        [("fkey", pa.int64()), ("position", pa.int64()), ("column_name", text)]
-        + [(f.name, pa.int64() if f.name in ("year", "exponent") else text) for f in fields(Context)],
-        contexts,
-    )
-    blank = f"trim(concat({', '.join(f'd.c{i}' for i in range(1, width + 1))}), $ws) = ''"
-    if len(values) == 1:
-        value_cells = f"d.c{values[0].index + 1} as cell, 1 as position"
+        regions.append((code, *(role[r] or None for r in _REGION_ROLES[1:]), *(problem or (None, None, None))))
+    region = [pa.array(list(values_), text) for values_ in (list(zip(*regions, strict=True)) or [()] * 9)]
+    region_ok = np.array([r[-1] is None for r in regions], dtype=bool)
+
+    # What a value column means in a row: once per distinct (indicator, unit, year) and column.
+    present = [r for r in _FIGURE_ROLES if r in role_index]
+    figure_of, firsts = _groups([column(role_index[r]) for r in present], rows)
+    keys = {r: column(role_index[r]).take(firsts).to_pylist() for r in present}
+    width_values = len(values)
+    contexts = [
+        (
+            value_column.header,
+            context(value_column, *(keys[r][fkey].strip() if r in keys else "" for r in _FIGURE_ROLES)),
+        )
+        for fkey in range(len(firsts))
+        for value_column in values
+    ]
+    # the value cells, a row's cells in column order
+    if width_values == 1:
+        cell = column(values[0].index)
+        row_of = np.arange(rows, dtype=np.int64)
+        position = np.zeros(rows, dtype=np.int64)
     else:
-        value_cells = (
-            f"unnest([{', '.join(f'd.c{c.index + 1}' for c in values)}]) as cell, "
-            f"unnest(range(1, {len(values) + 1})) as position"
+        stacked = pa.concat_arrays([column(c.index) for c in values])
+        order = np.arange(width_values, dtype=np.int64)[None, :] * rows + np.arange(rows, dtype=np.int64)[:, None]
+        cell = stacked.take(order.ravel())
+        row_of = np.repeat(np.arange(rows, dtype=np.int64), width_values)
+        position = np.tile(np.arange(width_values, dtype=np.int64), rows)
+    context_of = figure_of[row_of] * width_values + position
+    ok = region_ok[region_of[row_of]]
+
+    # A value of at most 15 plain decimal digits: scaled here by one exact IEEE operation.
+    exponent = np.array([0 if x.exponent is None else x.exponent for _, x in contexts], dtype=np.int64)
+    lengths = pc.binary_length(cell).to_numpy(zero_copy_only=False)
+    empty = lengths == 0
+    plain = pc.match_substring_regex(cell, f"^{_PLAIN_NUMBER}$").to_numpy(zero_copy_only=False)
+    plain_at = np.flatnonzero(plain)
+    plain_cells = cell.take(plain_at)
+    negative = pc.starts_with(plain_cells, "-").to_numpy(zero_copy_only=False)
+    point = pc.find_substring(plain_cells, ".").to_numpy(zero_copy_only=False)
+    plain_lengths = lengths[plain_at]
+    decimals = np.where(point >= 0, plain_lengths - point - 1, 0)
+    fits = plain_lengths - (point >= 0) - negative <= 15
+    shift = exponent[context_of[plain_at]] - decimals
+    fits &= np.abs(shift) < len(_POWERS)
+    if not fits.all():  # more than 15 digits or an exponent beyond exact powers of ten: Python's rules
+        plain[plain_at[~fits]] = False
+        plain_at, plain_cells = plain_at[fits], plain_cells.filter(pa.array(fits))
+        negative, shift = negative[fits], shift[fits]
+    digits = pc.cast(pc.replace_substring(pc.replace_substring(plain_cells, "-", ""), ".", ""), pa.float64())
+    digits = digits.to_numpy(zero_copy_only=False)
+    magnitude = np.where(shift >= 0, digits * _POWERS[np.maximum(shift, 0)], digits / _POWERS[np.maximum(-shift, 0)])
+    value = np.full(len(cell), np.nan)
+    value[plain_at] = np.where(negative, -magnitude, magnitude)
+
+    # Any other value (full-width digits, separators, 1e5, words): Python's rules, once per distinct
+    # text and unit exponent.
+    kind = np.where(empty, _EMPTY, np.where(plain, _PLAIN, _NOT_A_NUMBER)).astype(np.int8)
+    other_at = np.flatnonzero(~empty & ~plain & ok)
+    original = cell
+    number_problem = pa.nulls(len(cell), text)
+    if len(other_at):
+        others = cell.take(other_at)
+        distinct = pc.unique(others)
+        text_of = pc.index_in(others, distinct).to_numpy(zero_copy_only=False).astype(np.int64)
+        exponents = exponent[context_of[other_at]]
+        pair_of, pair_firsts = _groups([pa.array(text_of), pa.array(exponents)], len(other_at))
+        results = []
+        for first in pair_firsts:
+            raw_text, power = distinct[text_of[first]].as_py(), int(exponents[first])
+            stripped = raw_text.strip()
+            if normalise_label(stripped) in EMPTY_CELLS:
+                results.append((stripped, _EMPTY, None, np.nan))
+                continue
+            try:
+                number = float(parse_number(stripped) * Decimal(10) ** power)
+                results.append((stripped, _NUMBER, None, number))
+            except ValueProblem as exc:
+                results.append((stripped, _NOT_A_NUMBER, str(exc), np.nan))
+        stripped, kinds, problems, numbers = zip(*results, strict=True)
+        kind[other_at] = np.array(kinds, dtype=np.int8)[pair_of]
+        value[other_at] = np.array(numbers, dtype=np.float64)[pair_of]
+        is_other = np.zeros(len(cell), dtype=bool)
+        is_other[other_at] = True
+        original = pc.replace_with_mask(cell, pa.array(is_other), pa.array(stripped, text).take(pair_of))
+        number_problem = pc.replace_with_mask(
+            number_problem, pa.array(is_other), pa.array(problems, text).take(pair_of)
         )
-    plain = (
-        f"regexp_full_match(cell, '{_PLAIN_NUMBER}') and "
-        "length(cell) - contains(cell, '.')::int - starts_with(cell, '-')::int <= 15"
-    )
-    con.execute(
-        f"""create table value_cells as
-        select d.source_row, r.rkey, f.fkey, {value_cells}
-        from data_cells d
-        join regions r on {same(_REGION_ROLES, "r")}
-        join figure_keys f on {same(_FIGURE_ROLES, "f")}
-        where r.q_column is distinct from 'name' or not {blank}""",
-        {"ws": WHITESPACE},
-    )
-    con.execute(
-        f"""create table kinds as
-        select c.source_row, c.rkey, c.fkey, c.position, c.cell, x.exponent,
-               case when c.cell is null or c.cell = '' then 'empty' when {plain} then 'plain' else 'other' end as kind
-        from value_cells c join contexts x using (fkey, position) join regions r using (rkey)
-        where r.q_reason is null"""
-    )
-    # A value that is not a plain decimal: Python's rules, once per distinct text and unit factor.
-    others = []
-    for raw, exponent in con.sql(
-        "select distinct cell, coalesce(exponent, 0) from kinds where kind = 'other'"
-    ).fetchall():
-        stripped = raw.strip()
-        if normalise_label(stripped) in EMPTY_CELLS:
-            others.append((raw, exponent, stripped, "empty", None, None))
-            continue
-        try:
-            number = float(parse_number(stripped) * Decimal(10) ** exponent)
-            others.append((raw, exponent, stripped, "number", None, number))
-        except ValueProblem as exc:
-            others.append((raw, exponent, stripped, "not_a_number", str(exc), None))
-    _table(
-        con,
-        "others",
-        [("cell", text), ("exponent", pa.int64()), ("original_value", text), ("kind", text), ("reason", text)]
-        + [("value", pa.float64())],
-        others,
-    )
-    digits = "replace(replace(k.cell, '-', ''), '.', '')::double"
-    shift = "k.exponent - if(contains(k.cell, '.'), length(k.cell) - strpos(k.cell, '.'), 0)"
-    con.execute(
-        f"""create table classified as
-        select k.source_row, k.rkey, k.fkey, k.position, coalesce(o.original_value, k.cell, '') as original_value,
-               coalesce(o.kind, k.kind) as kind, o.reason as number_problem,
-               case when k.kind = 'plain' and k.exponent is not null then
-                        if(starts_with(k.cell, '-'), -1, 1)
-                        * if({shift} >= 0, {digits} * {_POWERS_OF_TEN}[{shift} + 1],
-                             {digits} / {_POWERS_OF_TEN}[-({shift}) + 1])
-                    else o.value end as value
-        from kinds k left join others o
-          on k.kind = 'other' and o.cell = k.cell and o.exponent = coalesce(k.exponent, 0)
-        """
-    )
-    parsed.empty_cells = con.sql("select count(*) from classified where kind = 'empty'").fetchall()[0][0]
-    parsed.observation_table = (
-        con.sql(
-            """select k.source_row, r.region_code, r.region_name, r.province_name, r.publication, r.verification,
-                   r.verification_note, x.year, x.indicator, k.value, x.base_unit as unit, k.original_value,
-                   x.unit as original_unit
-            from classified k join regions r using (rkey) join contexts x using (fkey, position)
-            where k.kind in ('plain', 'number') and x.before_number is null and x.after_number is null
-            order by k.source_row, k.position"""
-        )
-        .to_arrow_table()
-        .cast(OBSERVATION_SCHEMA)
-    )
-    parsed.quarantine_table = (
-        con.sql(
-            """select source_row, column_name, raw_value, reason from (
-                select source_row, 0 as position, null as column_name, raw_value, reason from ragged
-                union all
-                select c.source_row, 0, r.q_column, r.q_value, r.q_reason
-                from value_cells c join regions r using (rkey)
-                where c.position = 1 and r.q_reason is not null
-                union all
-                select k.source_row, k.position, x.column_name, k.original_value,
-                       coalesce(x.before_number, k.number_problem, x.after_number)
-                from classified k join contexts x using (fkey, position)
-                where k.kind <> 'empty' and coalesce(x.before_number, k.number_problem, x.after_number) is not null
-            ) order by source_row, position"""
-        )
-        .to_arrow_table()
-        .cast(QUARANTINE_SCHEMA)
+    empty = kind == _EMPTY
+    parsed.empty_cells = int(np.count_nonzero(empty & ok))
+
+    before = [x.before_number for _, x in contexts]
+    after = [x.after_number for _, x in contexts]
+    fine = np.array([b is None and a is None for b, a in zip(before, after, strict=True)], dtype=bool)
+    figure = np.flatnonzero(ok & ((kind == _PLAIN) | (kind == _NUMBER)) & fine[context_of])
+    region_at, context_at = region_of[row_of[figure]], context_of[figure]
+    parsed.observation_table = pa.table(
+        [
+            pa.array(source_rows[row_of[figure]]),
+            *(array.take(region_at) for array in region[:6]),
+            pa.array([x.year for _, x in contexts], pa.int64()).take(context_at),
+            pa.array([x.indicator for _, x in contexts], text).take(context_at),
+            pa.array(value[figure]),
+            pa.array([x.base_unit for _, x in contexts], text).take(context_at),
+            original.take(figure),
+            pa.array([x.unit for _, x in contexts], text).take(context_at),
+        ],
+        schema=OBSERVATION_SCHEMA,
     )
 
+    # Quarantine: rows longer than the header, rows naming no usable region, cells that are no figure.
+    quarantine = [
+        pa.table(
+            {
+                "source_row": pa.array([r[0] for r in ragged], pa.int64()),
+                "position": pa.array([0] * len(ragged), pa.int64()),
+                "column_name": pa.nulls(len(ragged), text),
+                "raw_value": pa.array([r[1] for r in ragged], text),
+                "reason": pa.array([r[2] for r in ragged], text),
+            }
+        )
+    ]
+    bad_rows = np.flatnonzero(~region_ok[region_of])
+    if len(bad_rows):
+        # a blank row names no region but is no problem either
+        named = pc.equal(region[6].take(region_of[bad_rows]), "name").to_numpy(zero_copy_only=False)
+        blank = np.ones(len(bad_rows), dtype=bool)
+        for i in range(width):
+            trimmed = pc.utf8_trim(column(i).take(bad_rows), WHITESPACE)
+            blank &= pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        bad_rows = bad_rows[~(named & blank)]
+        at = region_of[bad_rows]
+        quarantine.append(
+            pa.table(
+                {
+                    "source_row": pa.array(source_rows[bad_rows]),
+                    "position": pa.array(np.zeros(len(bad_rows), dtype=np.int64)),
+                    "column_name": region[6].take(at),
+                    "raw_value": region[7].take(at),
+                    "reason": region[8].take(at),
+                }
+            )
+        )
+    reasons = pc.coalesce(
+        pa.array(before, text).take(context_of),
+        number_problem,
+        pa.array(after, text).take(context_of),
+    )
+    problem = np.flatnonzero(ok & ~empty & ~pc.is_null(reasons).to_numpy(zero_copy_only=False))
+    quarantine.append(
+        pa.table(
+            {
+                "source_row": pa.array(source_rows[row_of[problem]]),
+                "position": pa.array(position[problem] + 1),
+                "column_name": pa.array([header for header, _ in contexts], text).take(context_of[problem]),
+                "raw_value": original.take(problem),
+                "reason": reasons.take(problem),
+            }
+        )
+    )
+    table = pa.concat_tables(quarantine)
+    if table.num_rows:
+        table = table.sort_by([("source_row", "ascending"), ("position", "ascending")])
+    parsed.quarantine_table = table.drop_columns(["position"]).cast(QUARANTINE_SCHEMA)
 
-def _table(con: duckdb.DuckDBPyConnection, name: str, schema: list[tuple[str, pa.DataType]], rows: list[tuple]):
-    """A small table of what Python decided."""
-    columns = {column: pa.array([row[i] for row in rows], kind) for i, (column, kind) in enumerate(schema)}
-    con.register(f"_{name}", pa.table(columns))
-    con.execute(f"create table {name} as select * from _{name}")
-    con.unregister(f"_{name}")
+
+def _groups(arrays: list[pa.Array], rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The group of every row by the values of these arrays (numbered by first appearance) and the
+    first row of every group."""
+    if rows > 1 and arrays and _run_heads([array[:4096] for array in arrays]) is not None:
+        # Tables list a region's rows together: group the first row of every run of equal keys.
+        head = _run_heads(arrays)
+        if head is not None:
+            heads = np.flatnonzero(head)
+            run_group, run_firsts = _hash_groups([array.take(heads) for array in arrays], len(heads))
+            return run_group[np.cumsum(head) - 1], heads[run_firsts]
+    return _hash_groups(arrays, rows)
+
+
+def _run_heads(arrays: list[pa.Array]) -> np.ndarray | None:
+    """Which rows start a run of equal keys; None if more than a quarter do."""
+    rows = len(arrays[0])
+    head = np.zeros(rows, dtype=bool)
+    head[0] = True
+    for array in arrays:
+        head[1:] |= pc.not_equal(array[1:], array[:-1]).to_numpy(zero_copy_only=False)
+        if np.count_nonzero(head) * 4 > rows:
+            return None
+    return head
+
+
+def _hash_groups(arrays: list[pa.Array], rows: int) -> tuple[np.ndarray, np.ndarray]:
+    group = np.zeros(rows, dtype=np.int64)
+    for i, array in enumerate(arrays):
+        encoded = pc.dictionary_encode(array)
+        index = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        if i == 0:
+            group = index
+        else:
+            group = pc.dictionary_encode(pa.array(group * len(encoded.dictionary) + index)).indices
+            group = group.to_numpy(zero_copy_only=False).astype(np.int64)
+    if rows == 0:
+        return group, np.zeros(0, dtype=np.int64)
+    seen = np.maximum.accumulate(group)  # a group's number is one more than any before its first row
+    new = np.empty(rows, dtype=bool)
+    new[0] = True
+    np.not_equal(seen[1:], seen[:-1], out=new[1:])
+    return group, np.flatnonzero(new)
 
 
 def context(column: Column, indicator_text: str, unit_text: str, year_text: str) -> Context:
