@@ -3,12 +3,17 @@ quarantined, and the quality history keeps held and good refreshes."""
 
 import shutil
 
+import dagster as dg
 import pytest
 
 from orchestration.lib.suites import unit_mixups
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256
 
 DOWNSTREAM = ("staging/", "intermediate/", "marts/", "serving/")
+FUTURE_PAGE = (
+    "<html><body><div>长江中游城市群观察时间:2099-03-01 09:15:00</div>"
+    "<p>武汉市地区生产总值稳步增长，城市群合作加深。</p></body></html>"
+)
 
 
 @pytest.fixture
@@ -66,13 +71,33 @@ def test_a_statistics_file_breaking_a_rule_holds_the_refresh(tmp_path, make_root
 def test_a_document_dated_in_the_future_holds_the_refresh(make_root, last_good):
     warehouse_dir, served = last_good
     before = served()
-    page = (
-        "<html><body><div>长江中游城市群观察时间:2099-03-01 09:15:00</div>"
-        "<p>武汉市地区生产总值稳步增长，城市群合作加深。</p></body></html>"
-    )
-    bad = make_root({"future.html": page}, kind="documents")
+    bad = make_root({"future.html": FUTURE_PAGE}, kind="documents")
     refresh = run_refresh(warehouse_dir, REPO_RAW, bad)
     assert_held(refresh, "documents_expectations", "published_between_1949_and_today", "future.html", before, served)
+
+
+def rows_checked(refresh, check_name: str) -> int:
+    (evaluation,) = [
+        e.event_specific_data
+        for e in refresh.result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and e.event_specific_data.check_name == check_name
+    ]
+    return evaluation.metadata["rows_checked"].value
+
+
+def test_an_incremental_refresh_checks_the_new_documents_and_a_held_one_stays_held(make_root, last_good):
+    warehouse_dir, served = last_good
+    good = make_root({"good.txt": "长三角观察\n2020年，上海市地区生产总值为38700.58亿元。\n"}, kind="documents")
+    refresh = run_refresh(warehouse_dir, REPO_RAW, good)
+    assert refresh.result.success
+    assert rows_checked(refresh, "documents_expectations") == 1  # the new file's row only
+    before = served()
+    bad = make_root({"future.html": FUTURE_PAGE}, kind="documents")
+    held = run_refresh(warehouse_dir, REPO_RAW, good, bad)
+    assert_held(held, "documents_expectations", "published_between_1949_and_today", "future.html", before, served)
+    # no file changed since, but no check passed since the bad row was loaded: it is checked again
+    again = run_refresh(warehouse_dir, REPO_RAW, good, bad)
+    assert_held(again, "documents_expectations", "published_between_1949_and_today", "future.html", before, served)
 
 
 def test_a_reference_file_with_bad_codes_holds_the_refresh(make_root, last_good):

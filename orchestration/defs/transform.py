@@ -1,9 +1,13 @@
 """dbt models, seeds and tests as Dagster assets and checks (staging → intermediate → marts)."""
 
 import functools
+import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
+import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,8 +22,9 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from packaging import version
 
-from orchestration.config import DBT_PROJECT_DIR
+from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG, Settings
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.lake import export_missing, export_tables, lake_source
 from orchestration.lib.quality_log import CheckRecord, ensure_quality_tables, record_checks
@@ -82,10 +87,16 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
         ensure_quality_tables(conn)
         export_tables(conn, settings.lake_dir, QUALITY_TABLES)
         export_missing(conn, settings.lake_dir)
+    full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
+    invocation = f"warehouse_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"  # as dagster-dbt names it
+    target_path = dbt_project.project_dir / "target" / invocation
+    known_cli_version(dbt)
     try:
-        with environment(settings.dbt_env()):
+        with environment(settings.dbt_env()), partial_parse_cache(settings, target_path):
             try:
-                for event in dbt.cli(["build"], context=context).stream():
+                # --full-refresh rebuilds the incremental models from scratch
+                args = ["build", "--full-refresh"] if full else ["build"]
+                for event in dbt.cli(args, context=context, target_path=target_path).stream():
                     events.append(event)
             except Exception as exc:  # noqa: BLE001 - what dbt built and tested goes out first, then this
                 failure = exc
@@ -100,7 +111,8 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
                     records.append(dbt_test_record(context.run.run_id, event))
                 elif isinstance(event, dg.Output):
                     key = context.asset_key_for_output(event.output_name)
-                    if not on_spark or key.path[0] == "marts":  # Spark's views are not in the build database
+                    # Spark's views are not in the build database; counting a view would run its query
+                    if (not on_spark or key.path[0] == "marts") and key.path[-1] in TABLE_MODELS:
                         event = with_row_count(conn, event, key)
                 yield event
         if failure is not None:
@@ -111,6 +123,37 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
             record_checks(conn, records)
             export_tables(conn, settings.lake_dir, ["raw.check_history"])
         prune_invocation_folders(dbt_project.project_dir / "target")
+
+
+def known_cli_version(dbt: DbtCliResource) -> None:
+    """dagster-dbt learns the dbt version by running `dbt --version` (seconds: it imports dbt) once per
+    resource, and the resource is built for every run. When the executable is this environment's dbt,
+    the installed dbt-core says the same without a process."""
+    if Path(dbt.dbt_executable).parent == Path(sys.executable).parent:
+        dbt.__dict__.setdefault("_cli_version", version.parse(importlib.metadata.version("dbt-core")))
+
+
+@contextmanager
+def partial_parse_cache(settings: Settings, target_path: Path) -> Iterator[None]:
+    """dbt re-parses the whole project (seconds) when its profile or target differ from those of the
+    parse it finds, and the build database's path is part of the profile. Keep dbt's partial-parse file
+    per target and environment, hand it to the invocation and keep what the invocation wrote."""
+    key = json.dumps([settings.dbt_target, sorted(settings.dbt_env().items())])
+    cache = target_path.parent / f"partial_parse-{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
+    if cache.is_file():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache, target_path / "partial_parse.msgpack")
+    try:
+        yield
+    finally:
+        written = target_path / "partial_parse.msgpack"
+        if written.is_file():
+            tmp = cache.with_name(f".{cache.name}.{uuid.uuid4().hex}.tmp")
+            shutil.copyfile(written, tmp)
+            os.replace(tmp, cache)
+        caches = sorted(cache.parent.glob("partial_parse-*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in caches[KEPT_INVOCATIONS:]:
+            old.unlink(missing_ok=True)
 
 
 def with_row_count(conn, output: dg.Output, key: dg.AssetKey) -> dg.Output:
@@ -155,6 +198,17 @@ def dbt_test_record(refresh_id: str, result: dg.AssetCheckResult) -> CheckRecord
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
 
 
+def table_models() -> set[str]:
+    """Models and seeds stored as tables (counting their rows is cheap), not views."""
+    nodes = dbt_project_manifest()["nodes"].values()
+    return {
+        node["name"]
+        for node in nodes
+        if node["resource_type"] == "seed"
+        or (node["resource_type"] == "model" and node["config"].get("materialized") in ("table", "incremental"))
+    }
+
+
 def mart_source_kinds() -> dict[str, set[str]]:
     """For each mart, the kinds of raw input it is built from, walking the dbt manifest's lineage."""
     nodes = {**dbt_project_manifest()["nodes"], **dbt_project_manifest()["sources"]}
@@ -179,3 +233,6 @@ def mart_source_kinds() -> dict[str, set[str]]:
 @functools.cache
 def dbt_project_manifest() -> dict:
     return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
+TABLE_MODELS = table_models()

@@ -1,18 +1,52 @@
+-- One row per distinct document. Incremental on DuckDB: a refresh redoes the documents of new, changed
+-- and deleted files, the documents sharing a paragraph with them and those that were near-duplicates
+-- of them (macros/document_increments.sql).
+{{ config(
+    materialized=document_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_documents() }}",
+    post_hook="{{ record_document_versions() }}",
+) }}
+{%- set neighbours -%}
+    select others.document_id
+    from {{ ref('int_document_paragraphs_hashed') }} as hashed
+    inner join changed on hashed.document_id = changed.document_id
+    inner join {{ ref('int_document_paragraphs_hashed') }} as others on hashed.paragraph_hash = others.paragraph_hash
+    union
+    select document_id from {{ this }} where near_duplicate_of in (select document_id from changed)
+{%- endset -%}
+{%- set rebuild = documents_to_rebuild(widen=neighbours) -%}
+
 with documents as (
     select * from {{ ref('stg_documents__documents') }}
+    where {{ rebuild }}
 ),
 
 files as (
     select document_id, count(*) as file_count, {{ string_agg_sorted('source_file', "' | '") }} as files
     from {{ ref('stg_documents__files') }}
-    where document_id is not null and status in ('loaded', 'duplicate')
+    where document_id is not null and status in ('loaded', 'duplicate') and {{ rebuild }}
     group by document_id
 ),
 
+candidates as (
+    {%- if rebuild == 'true' %}
+    select * from {{ ref('int_document_near_duplicates') }}
+    {%- else %}
+    {{ near_duplicate_pairs(only=rebuild) }}
+    {%- endif %}
+),
+
+-- the earlier document sharing the largest part (the first by id of equal ones)
 near as (
-    select document_id, max_by(near_duplicate_of, shared_ratio) as near_duplicate_of, max(shared_ratio) as shared_ratio
-    from {{ ref('int_document_near_duplicates') }}
-    group by document_id
+    select document_id, near_duplicate_of, shared_ratio
+    from (
+        select
+            *,
+            row_number() over (partition by document_id order by shared_ratio desc, near_duplicate_of) as pick
+        from candidates
+    ) as ranked
+    where pick = 1
 )
 
 select

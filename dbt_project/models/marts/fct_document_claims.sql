@@ -1,5 +1,15 @@
+-- Incremental on DuckDB: a refresh redoes the documents of new, changed and deleted files only, and
+-- every document when a city changes cluster.
+{{ config(
+    materialized=document_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_documents() }}",
+    post_hook="{{ record_document_versions() }}",
+) }}
+
 with claims as (
     select * from {{ ref('stg_documents__claims') }}
+    where {{ documents_to_rebuild(fingerprint=fingerprint_of(ref('dim_city'), ['city_code', 'cluster_id'])) }}
 ),
 
 cities as (

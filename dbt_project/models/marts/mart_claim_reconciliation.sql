@@ -1,7 +1,18 @@
 -- One row per claim that names a place, a metric the statistics carry and a year, beside the
 -- official figure. Tolerances: exact claims within 0.1% (0.05 points for growth), 约/左右 within 2%
 -- (0.3 points), 预计 within 1% (0.2 points); 超过/逾/以上/多 agree when the official figure is at least
--- the claimed one.
+-- the claimed one. Incremental on DuckDB: a refresh redoes the documents of new, changed and deleted
+-- files only, and every document when an official figure changes.
+{{ config(
+    materialized=document_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_documents() }}",
+    post_hook="{{ record_document_versions() }}",
+) }}
+{%- set official_fingerprint -%}
+    {{ fingerprint_of(ref('fct_city_year'), ['city_code', 'year', 'indicator', 'value', 'source']) }}
+    || '/' || {{ fingerprint_of(ref('fct_province_year'), ['region_code', 'year', 'indicator', 'value', 'source']) }}
+{%- endset %}
 with claims as (
     select
         *,
@@ -13,6 +24,7 @@ with claims as (
     from {{ ref('fct_document_claims') }}
     where entity_type in ('city', 'province', 'nation') and year is not null
         and metric in ('gdp', 'growth', 'population')
+        and {{ documents_to_rebuild(fingerprint=official_fingerprint) }}
 ),
 
 official as (

@@ -1,7 +1,15 @@
 -- One row per document and cluster it touches: the cluster named directly or by an alias, its
--- sub-regions (长株潭, 武汉城市圈 …) and its member cities.
+-- sub-regions (长株潭, 武汉城市圈 …) and its member cities. Incremental on DuckDB: a refresh redoes the
+-- documents of new, changed and deleted files only, and every document when a city changes cluster.
+{{ config(
+    materialized=document_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_documents() }}",
+    post_hook="{{ record_document_versions() }}",
+) }}
 with mentions as (
     select * from {{ ref('stg_documents__mentions') }}
+    where {{ documents_to_rebuild(fingerprint=fingerprint_of(ref('dim_city'), ['city_code', 'cluster_id'])) }}
 ),
 
 attributed as (
