@@ -1,5 +1,6 @@
 """Statistics: every table under ``<raw root>/statistics/`` into ``raw.statistics_*``."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,35 +53,37 @@ def statistics_files(roots: tuple[Path, ...]) -> list[tuple[int, Path]]:
 def read_statistics(files: dict[str, tuple[int, bytes]], loaded_at: datetime) -> dict[str, pa.Table]:
     """Parse the given tables (path -> (raw root rank, bytes)); return the rows of
     ``raw.statistics_observations``, ``_quarantine`` and ``_files`` as Arrow tables (a county table has
-    millions of figures: they go from DuckDB to DuckDB without becoming Python objects)."""
+    millions of figures: they go from Arrow to DuckDB without becoming Python objects)."""
     observations, quarantine, files_read = [], [], []
-    for name, (rank, data) in files.items():
-        path = Path(name)
-        raw = RawFile(path, data)
-        parsed = parse_statistics_file(raw)
-        provenance = {"source_file": str(path), "file_sha256": raw.sha256, "loaded_at": loaded_at}
-        table = parsed.observation_table
-        table = table.set_column(
-            table.schema.get_field_index("publication"),
-            "publication",
-            pc.fill_null(table["publication"], path.name),
-        )
-        observations.append(_with_constants(table, {**provenance, "raw_root_rank": rank}))
-        quarantine.append(_with_constants(parsed.quarantine_table, provenance))
-        files_read.append(
-            {
-                **provenance,
-                "size_bytes": len(raw.data),
-                "raw_root_rank": rank,
-                "encoding": parsed.encoding,
-                "layout": parsed.layout,
-                "observations": table.num_rows,
-                "quarantined": parsed.quarantine_table.num_rows,
-                "empty_cells": parsed.empty_cells,
-                "ignored_columns": ", ".join(parsed.ignored_columns) or None,
-                "error": parsed.error,
-            }
-        )
+    with ThreadPoolExecutor(1) as hasher:  # hashlib lets go of the GIL: a file is hashed while it is parsed
+        for name, (rank, data) in files.items():
+            path = Path(name)
+            raw = RawFile(path, data)
+            sha256 = hasher.submit(lambda raw=raw: raw.sha256)
+            parsed = parse_statistics_file(raw)
+            provenance = {"source_file": str(path), "file_sha256": sha256.result(), "loaded_at": loaded_at}
+            table = parsed.observation_table
+            table = table.set_column(
+                table.schema.get_field_index("publication"),
+                "publication",
+                pc.fill_null(table["publication"], path.name),
+            )
+            observations.append(_with_constants(table, {**provenance, "raw_root_rank": rank}))
+            quarantine.append(_with_constants(parsed.quarantine_table, provenance))
+            files_read.append(
+                {
+                    **provenance,
+                    "size_bytes": len(raw.data),
+                    "raw_root_rank": rank,
+                    "encoding": parsed.encoding,
+                    "layout": parsed.layout,
+                    "observations": table.num_rows,
+                    "quarantined": parsed.quarantine_table.num_rows,
+                    "empty_cells": parsed.empty_cells,
+                    "ignored_columns": ", ".join(parsed.ignored_columns) or None,
+                    "error": parsed.error,
+                }
+            )
     return {
         "observations": pa.concat_tables(observations) if observations else pa.table({}),
         "quarantine": pa.concat_tables(quarantine) if quarantine else pa.table({}),

@@ -276,7 +276,8 @@ def _arrow_cells(data: bytes) -> tuple[list[str], pa.Table, Ragged] | None:
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 24),
+            # one block: a column is one array, never copied to be combined
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=_block_size(data)),
             parse_options=pacsv.ParseOptions(
                 quote_char=False,
                 double_quote=False,
@@ -322,6 +323,11 @@ def _arrow_cells(data: bytes) -> tuple[list[str], pa.Table, Ragged] | None:
         )
         table = pa.concat_tables([table, padded]).sort_by("source_row")
     return header, table, sorted(ragged)
+
+
+def _block_size(data: bytes) -> int:
+    """Arrow's block: the whole file when it is under 1 GiB (a row must fit in a block)."""
+    return max(1 << 20, min(len(data) + 1, 1 << 30))
 
 
 def _rows_table(rows: Iterable[tuple[int, list[str]]]) -> tuple[list[str], pa.Table, Ragged]:
@@ -413,7 +419,8 @@ def _convert(cells: pa.Table, ragged: Ragged, columns: list[Column], width: int,
 
     @functools.cache
     def column(index: int) -> pa.Array:
-        return cells[f"c{index + 1}"].combine_chunks()
+        array = cells[f"c{index + 1}"]
+        return array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
 
     # The region and provenance a row names: once per distinct (code, name, province, source, …).
     present = [r for r in _REGION_ROLES if r in role_index]
@@ -476,12 +483,13 @@ def _convert(cells: pa.Table, ragged: Ragged, columns: list[Column], width: int,
     if not fits.all():  # more than 15 digits or an exponent beyond exact powers of ten: Python's rules
         plain[plain_at[~fits]] = False
         plain_at, plain_cells = plain_at[fits], plain_cells.filter(pa.array(fits))
-        negative, shift = negative[fits], shift[fits]
-    digits = pc.cast(pc.replace_substring(pc.replace_substring(plain_cells, "-", ""), ".", ""), pa.float64())
-    digits = digits.to_numpy(zero_copy_only=False)
-    magnitude = np.where(shift >= 0, digits * _POWERS[np.maximum(shift, 0)], digits / _POWERS[np.maximum(-shift, 0)])
+        shift = shift[fits]
+    # the digits with their sign, an exact double (-0 is -0.0); rounding is symmetric in the sign
+    digits = pc.cast(pc.replace_substring(plain_cells, ".", ""), pa.float64()).to_numpy(zero_copy_only=False)
     value = np.full(len(cell), np.nan)
-    value[plain_at] = np.where(negative, -magnitude, magnitude)
+    value[plain_at] = np.where(
+        shift >= 0, digits * _POWERS[np.maximum(shift, 0)], digits / _POWERS[np.maximum(-shift, 0)]
+    )
 
     # Any other value (full-width digits, separators, 1e5, words): Python's rules, once per distinct
     # text and unit exponent.
