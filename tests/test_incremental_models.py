@@ -118,6 +118,8 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
     near = {r[0]: r[15] for r in expected["dim_document"]}
     assert any(near.values())  # the sequence leaves a near-duplicate link behind
 
+    assert_parquet_holds_the_marts(refresh.settings)
+
     # a full refresh rebuilds every model from scratch and gives the same marts
     settings = load_settings({"WAREHOUSE_DIR": str(warehouse), "WAREHOUSE_RAW_ROOTS": f"{REPO_RAW}:{extra}"})
     defs = warehouse_definitions()
@@ -129,3 +131,18 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
     )
     assert full.success
     assert marts(settings.serving_path) == expected
+    assert_parquet_holds_the_marts(settings)
+
+
+def assert_parquet_holds_the_marts(settings) -> None:
+    """Each mart's Parquet file (rewritten only when the mart changed) holds the served rows."""
+    conn = duckdb.connect(str(settings.serving_path), read_only=True)
+    try:
+        tables = conn.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        for (name,) in tables:
+            parquet = settings.parquet_dir / f"{name}.parquet"
+            for first, second in ((f"marts.{name}", f"'{parquet}'"), (f"'{parquet}'", f"marts.{name}")):
+                extra = conn.execute(f"select count(*) from (from {first} except all from {second})").fetchone()
+                assert extra == (0,), name
+    finally:
+        conn.close()

@@ -6,7 +6,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.resources import Warehouse
-from orchestration.defs.transform import MART_KEYS, mart_source_kinds
+from orchestration.defs.transform import MART_KEYS, dbt_project_manifest, mart_source_kinds
 from orchestration.lib.publish import publish_marts, remove_stale_temporaries
 
 
@@ -32,6 +32,7 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -
         refresh_id=context.run.run_id,
         mart_inputs=mart_source_kinds(),
         pause_before_replace=60 if settings.fault_pause == "publish" else 0,
+        compare_rows=marts_compared_by_row(),
     )
     return dg.MaterializeResult(
         metadata={
@@ -42,6 +43,16 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -
             "preview": dg.MetadataValue.md(cluster_year_preview(settings.serving_path)),
         }
     )
+
+
+def marts_compared_by_row() -> set[str]:
+    """Marts whose rows of a document depend on other documents too (config meta
+    ``rows_depend_on_other_documents`` in the dbt model): publish compares their rows."""
+    return {
+        node["name"]
+        for node in dbt_project_manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("meta", {}).get("rows_depend_on_other_documents")
+    }
 
 
 PREVIEW_SQL = """

@@ -6,7 +6,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +52,16 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     return stale
 
 
+# Tables the incremental document models keep in the build database (dbt_project/macros/
+# document_increments.sql): per mart, its documents and the version of their files it holds.
+INCREMENTS_SCHEMA = "increments"
+OTHER_INPUTS = "(other inputs)"
+# a publication that redoes more than this share (and number) of a mart's documents copies every mart
+# afresh: replacing most rows of a copy would leave the file with as much free space as data
+MAX_CHANGED_SHARE = 0.1
+MIN_CHANGED_COPIED = 1000
+
+
 def publish_marts(
     build_db: Path,
     serving_path: Path,
@@ -59,16 +69,30 @@ def publish_marts(
     refresh_id: str,
     mart_inputs: dict[str, set[str]] | None = None,
     pause_before_replace: float = 0,
+    compare_rows: set[str] | frozenset[str] = frozenset(),
 ) -> Publication:
-    """Copy every table of the build database's ``marts`` schema into a new serving file and Parquet.
+    """Publish every table of the build database's ``marts`` schema as a new serving file and Parquet.
+
+    The new serving file is a copy of the build's marts; or, when the served file holds the same marts
+    and the incremental document marts changed in a few documents only, a copy of the served file with
+    those documents' rows replaced (``meta.published_versions`` records which versions it holds). A
+    mart's Parquet file is rewritten only when the mart may have changed: the document marts' files
+    carry the versions they hold in their key-value metadata. The rows of a document in the marts named
+    in ``compare_rows`` depend on other documents too (dim_document's near-duplicate link): their changed
+    documents also include those whose rows differ from the served ones.
 
     ``meta.publication`` gets one row per mart: its row count, when it was published, the kinds of raw
     input it is built from (``mart_inputs``) and when any of those inputs last changed."""
     published_at = datetime.now(UTC)
     staging_dir = parquet_dir / f".staging-{uuid.uuid4().hex}"
     row_counts: dict[str, int] = {}
+    exported: list[str] = []
+    tokens: dict[str, str] = {}
 
     def build(tmp: Path) -> None:
+        delta = _delta_plan(build_db, serving_path, compare_rows)
+        if delta is not None:
+            shutil.copyfile(serving_path, tmp)  # the served file is closed and checkpointed
         conn = duckdb.connect(str(tmp))
         try:
             conn.execute(f"attach '{build_db}' as build (read_only)")
@@ -82,11 +106,33 @@ def publish_marts(
             ]
             if not tables:
                 raise RuntimeError(f"{build_db} has no tables in schema {SERVING_SCHEMA}: nothing to publish")
-            conn.execute(f"create schema {SERVING_SCHEMA}")
+            tokens.update(_version_tokens(conn, tables))
+            if delta is None:
+                conn.execute(f"create schema {SERVING_SCHEMA}")
+            else:
+                conn.execute("drop schema if exists meta cascade")
+                for stale in _tables(conn, _database(conn), SERVING_SCHEMA):
+                    if stale not in tables:
+                        conn.execute(f"drop table {SERVING_SCHEMA}.{stale}")
             for table in tables:
-                conn.execute(f"create table {SERVING_SCHEMA}.{table} as select * from build.{SERVING_SCHEMA}.{table}")
+                changed = (delta or {}).get(table)
+                if changed is None:  # a whole copy
+                    conn.execute(
+                        f"create or replace table {SERVING_SCHEMA}.{table} as "
+                        f"select * from build.{SERVING_SCHEMA}.{table}"
+                    )
+                elif changed:
+                    conn.execute(
+                        f"delete from {SERVING_SCHEMA}.{table} where document_id in (select unnest(?::varchar[]))",
+                        [changed],
+                    )
+                    conn.execute(
+                        f"insert into {SERVING_SCHEMA}.{table} select * from build.{SERVING_SCHEMA}.{table} "
+                        "where document_id in (select unnest(?::varchar[]))",
+                        [changed],
+                    )
                 row_counts[table] = conn.execute(f"select count(*) from {SERVING_SCHEMA}.{table}").fetchone()[0]
-            changed = (
+            changed_at = (
                 dict(
                     conn.execute(
                         "select source_kind, max(changed_at) from build.raw.file_manifest group by source_kind"
@@ -95,11 +141,18 @@ def publish_marts(
                 if _has_manifest(conn)
                 else {}
             )
-            conn.execute("detach build")
             conn.execute("create schema meta")
+            conn.execute("create table meta.published_versions (mart varchar, document_id varchar, version ubigint)")
+            for table in tokens:
+                conn.execute(
+                    f"insert into meta.published_versions select ?, document_id, version "
+                    f"from build.{INCREMENTS_SCHEMA}.{table}",
+                    [table],
+                )
+            conn.execute("detach build")
             inputs = {table: sorted((mart_inputs or {}).get(table, set())) for table in row_counts}
             last_changed = {
-                table: max((changed[kind] for kind in kinds if kind in changed), default=None)
+                table: max((changed_at[kind] for kind in kinds if kind in changed_at), default=None)
                 for table, kinds in inputs.items()
             }
             conn.execute(
@@ -117,9 +170,15 @@ def publish_marts(
             )
             staging_dir.mkdir(parents=True, exist_ok=True)
             for table in tables:
+                token = tokens.get(table)
+                if token is not None and _parquet_token(conn, parquet_dir / f"{table}.parquet") == token:
+                    continue  # the file already holds these versions
+                metadata = f", kv_metadata {{{PARQUET_TOKEN_KEY}: '{token}'}}" if token is not None else ""
                 conn.execute(
-                    f"copy {SERVING_SCHEMA}.{table} to '{staging_dir / (table + '.parquet')}' (format parquet)"
+                    f"copy {SERVING_SCHEMA}.{table} to '{staging_dir / (table + '.parquet')}' "
+                    f"(format parquet{metadata})"
                 )
+                exported.append(table)
             conn.execute("checkpoint")
         finally:
             conn.close()
@@ -133,7 +192,8 @@ def publish_marts(
         published = []
         for table in row_counts:
             target = parquet_dir / f"{table}.parquet"
-            os.replace(staging_dir / f"{table}.parquet", target)
+            if table in exported:
+                os.replace(staging_dir / f"{table}.parquet", target)
             published.append(target)
         for old in parquet_dir.glob("*.parquet"):
             if old not in published:
@@ -141,6 +201,113 @@ def publish_marts(
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
     return Publication(published_at=published_at, row_counts=row_counts, parquet_files=published)
+
+
+PARQUET_TOKEN_KEY = "warehouse_versions"
+
+
+def _tables(conn: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:
+    rows = conn.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by table_name",
+        [database, schema],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _database(conn: duckdb.DuckDBPyConnection) -> str:
+    return conn.execute("select current_database()").fetchone()[0]
+
+
+def _version_tokens(conn: duckdb.DuckDBPyConnection, marts: list[str]) -> dict[str, str]:
+    """For each mart the build keeps document versions of, a token of those versions."""
+    kept = set(_tables(conn, "build", INCREMENTS_SCHEMA)) & set(marts)
+    return {
+        mart: conn.execute(
+            f"select count(*) || ':' || coalesce(sum(hash(document_id, version)), 0) "
+            f"from build.{INCREMENTS_SCHEMA}.{mart}"
+        ).fetchone()[0]
+        for mart in sorted(kept)
+    }
+
+
+def _parquet_token(conn: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    try:
+        rows = conn.execute(
+            "select decode(value) from parquet_kv_metadata(?) where decode(key) = ?", [str(path), PARQUET_TOKEN_KEY]
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    return rows[0][0] if rows else None
+
+
+def _delta_plan(build_db: Path, serving_path: Path, compare_rows: Collection[str]) -> dict[str, list[str]] | None:
+    """The documents whose rows to replace in each incremental document mart of the served file, or
+    None when the new serving file is better copied from the build afresh: no served file, no versions
+    recorded in it, a mart whose columns differ, a change in a mart's other inputs, or many documents
+    changed. Marts without versions are copied whole (they are small)."""
+    if not serving_path.is_file():
+        return None
+    conn = duckdb.connect(str(serving_path), read_only=True)
+    try:
+        conn.execute(f"attach '{build_db}' as build (read_only)")
+        served_db = _database(conn)
+        if "published_versions" not in _tables(conn, served_db, "meta"):
+            return None
+        marts = _tables(conn, "build", SERVING_SCHEMA)
+        kept = set(_tables(conn, "build", INCREMENTS_SCHEMA)) & set(marts)
+        served = set(_tables(conn, served_db, SERVING_SCHEMA))
+        plan: dict[str, list[str]] = {}
+        for mart in sorted(kept):
+            if mart not in served or _columns(conn, "build", mart) != _columns(conn, served_db, mart):
+                return None
+            changed = [
+                document_id
+                for (document_id,) in conn.execute(
+                    f"""
+                    with now_built as (select document_id, version from build.{INCREMENTS_SCHEMA}.{mart}),
+                    published as (select document_id, version from meta.published_versions where mart = ?)
+                    select distinct document_id from (
+                        (select * from now_built except select * from published)
+                        union all
+                        (select * from published except select * from now_built)
+                    )""",
+                    [mart],
+                ).fetchall()
+            ]
+            if mart in compare_rows:
+                changed = sorted(set(changed) | _rows_differing(conn, mart))
+            documents = conn.execute(f"select count(*) from build.{INCREMENTS_SCHEMA}.{mart}").fetchone()[0]
+            if OTHER_INPUTS in changed or len(changed) > max(MIN_CHANGED_COPIED, MAX_CHANGED_SHARE * documents):
+                return None
+            plan[mart] = changed
+        return plan
+    finally:
+        conn.close()
+
+
+def _rows_differing(conn: duckdb.DuckDBPyConnection, mart: str) -> set[str]:
+    """Documents with a row in the built mart or the served one that the other lacks."""
+    rows = conn.execute(
+        f"""
+        with built as (select document_id, hash(m) as row_hash from build.{SERVING_SCHEMA}.{mart} as m),
+        served as (select document_id, hash(m) as row_hash from {SERVING_SCHEMA}.{mart} as m)
+        select distinct document_id from (
+            (select * from built except all select * from served)
+            union all
+            (select * from served except all select * from built)
+        )"""
+    ).fetchall()
+    return {document_id for (document_id,) in rows}
+
+
+def _columns(conn: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
+    return conn.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? "
+        "and table_name = ? order by column_index",
+        [database, SERVING_SCHEMA, table],
+    ).fetchall()
 
 
 def _has_manifest(conn: duckdb.DuckDBPyConnection) -> bool:
