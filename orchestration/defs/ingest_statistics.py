@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -93,7 +94,12 @@ def read_statistics(files: dict[str, tuple[int, bytes]], loaded_at: datetime) ->
 
 def _with_constants(table: pa.Table, columns: dict) -> pa.Table:
     for name, value in columns.items():
-        table = table.append_column(name, pa.repeat(pa.scalar(value), table.num_rows))
+        if isinstance(value, str):  # one dictionary entry, not a copy of the text in every row
+            indices = pa.array(np.zeros(table.num_rows, dtype=np.int32))
+            column = pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string()))
+        else:
+            column = pa.repeat(pa.scalar(value), table.num_rows)
+        table = table.append_column(name, column)
     return table
 
 
