@@ -207,3 +207,14 @@ def test_duckdb_reader_and_python_splitter_agree():
         (7, "not a year bet"),
         (8, "row names no r"),
     ]
+
+
+@pytest.mark.parametrize("value", ["1e999999", "1e31", "-2E+40"])
+def test_a_number_too_large_for_any_figure_is_quarantined_not_raised(value):
+    parsed = parse(
+        "huge.csv",
+        f"admin_code,year,indicator,value,unit\n320100,2016,gdp,{value},亿元\n320200,2016,gdp,9210.02,亿元\n",
+    )
+    assert figures(parsed) == {("320200", 2016, "gdp"): 921002000000.0}
+    reasons = {q["source_row"]: q["reason"] for q in parsed.quarantine}
+    assert reasons == {2: f"not a plausible figure (over 10^30): {value!r}"}

@@ -100,7 +100,12 @@ def parse_number(text: str) -> Decimal:
         raise ValueProblem(f"not a number: {text!r}") from None
     if not value.is_finite():
         raise ValueProblem(f"not a finite number: {text!r}")
+    if value and value.adjusted() > MAX_MAGNITUDE:  # 1e999999 亿元 would overflow the decimal context
+        raise ValueProblem(f"not a plausible figure (over 10^{MAX_MAGNITUDE}): {text!r}")
     return value
+
+
+MAX_MAGNITUDE = 30  # no statistic in any unit comes near this: a nation's GDP in yuan is about 10^14
 
 
 def base_unit_of(unit: str, indicator: str) -> tuple[str, Decimal]:
