@@ -112,7 +112,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
                 elif isinstance(event, dg.Output):
                     key = context.asset_key_for_output(event.output_name)
                     # Spark's views are not in the build database; counting a view would run its query
-                    if (not on_spark or key.path[0] == "marts") and key.path[-1] in TABLE_MODELS:
+                    if (not on_spark or key.path[0] == "marts") and key.path[-1] in table_models():
                         event = with_row_count(conn, event, key)
                 yield event
         if failure is not None:
@@ -198,6 +198,7 @@ def dbt_test_record(refresh_id: str, result: dg.AssetCheckResult) -> CheckRecord
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
 
 
+@functools.cache
 def table_models() -> set[str]:
     """Models and seeds stored as tables (counting their rows is cheap), not views."""
     nodes = dbt_project_manifest()["nodes"].values()
@@ -233,6 +234,3 @@ def mart_source_kinds() -> dict[str, set[str]]:
 @functools.cache
 def dbt_project_manifest() -> dict:
     return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-
-
-TABLE_MODELS = table_models()
