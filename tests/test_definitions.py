@@ -12,6 +12,7 @@ from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256, wa
 EXPECTED_ASSET_KEYS = [
     "intermediate/int_cities_unioned",
     "intermediate/int_document_near_duplicates",
+    "intermediate/int_document_paragraphs_hashed",
     "intermediate/int_region_names",
     "intermediate/int_region_year_selected",
     "intermediate/int_statistics_resolved",
