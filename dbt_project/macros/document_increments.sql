@@ -19,11 +19,14 @@
 {% endmacro %}
 
 {#- One row per parsed document file as the document tables hold it now (its document and a hash of
-    path, content hash, status and load time), and one for the other inputs. -#}
+    path, content hash, status and load time), one for the model's own code (an edited model is rebuilt
+    whole, without a --full-refresh) and one for the other inputs. -#}
 {% macro document_versions(fingerprint=none) %}
     select document_id, hash(source_file, file_sha256, status, loaded_at) as version
     from {{ source('raw', 'document_files') }}
     where document_id is not null
+    union all
+    select '(other inputs)', hash('{{ model.checksum.checksum }}')
     {%- if fingerprint %}
     union all
     select '(other inputs)', hash(({{ fingerprint }}))
