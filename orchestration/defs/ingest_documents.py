@@ -1,9 +1,7 @@
 """Documents: every text under ``<raw root>/documents/``, cleaned, with metadata, places and claims."""
 
 import csv
-import functools
 import io
-import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +20,7 @@ from orchestration.lib.incremental import (
     save_manifest,
 )
 from orchestration.lib.lake import export_partitioned, parts_for, touched_parts
-from orchestration.lib.places import Gazetteer, load_gazetteer
+from orchestration.lib.places import load_gazetteer
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.textio import decode
 from orchestration.lib.warehouse import replace_table
@@ -122,17 +120,11 @@ def parse_document_batch(context: dg.OpExecutionContext, batch: dict) -> str:
     """Rows of the raw.document* tables for one batch of files, staged as Parquet in the batch's folder
     (returned); needs no warehouse, so batches run side by side under a multiprocess, Celery or
     Kubernetes executor (the staging folder must then be on storage every step sees)."""
-    gazetteer = cached_gazetteer(json.dumps(batch["divisions"], sort_keys=True))
+    gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds", batch["divisions"])  # jieba is loaded once per process
     context.log.info(f"parsing {len(batch['paths'])} document files")
     tables = {name: ddl for name, (_, ddl) in TABLES.items()}
     stage_batch(batch["paths"], gazetteer, batch["loaded_at"], Path(batch["folder"]), tables)
     return batch["folder"]
-
-
-@functools.lru_cache(maxsize=1)
-def cached_gazetteer(divisions_json: str) -> Gazetteer:
-    """The gazetteer (with its jieba dictionary) once per process, not once per batch."""
-    return load_gazetteer(DBT_PROJECT_DIR / "seeds", json.loads(divisions_json))
 
 
 @dg.op(
@@ -165,6 +157,9 @@ def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: 
                     "batches": len(staged),
                 },
             )
+        # the parse steps read and hashed the changed files: the manifest records what they read
+        read = "select source_file, file_sha256 from raw.document_files where source_file in (select unnest(?))"
+        plan.hashes.update(conn.execute(read, [sorted(plan.changed)]).fetchall())
         quarantined = conn.execute(
             "select source_file, reason from raw.document_quarantine "
             "where source_file in (select unnest(?::varchar[])) order by source_file",

@@ -11,7 +11,13 @@ import pyarrow.compute as pc
 
 from orchestration.config import FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
-from orchestration.lib.incremental import plan_files, previous_manifest, replace_rows_of_files, save_manifest
+from orchestration.lib.incremental import (
+    files_under,
+    plan_files,
+    previous_manifest,
+    replace_rows_of_files,
+    save_manifest,
+)
 from orchestration.lib.lake import export_tables
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.statistics import parse_statistics_file
@@ -46,8 +52,8 @@ def statistics_files(roots: tuple[Path, ...]) -> list[tuple[int, Path]]:
         (rank, path)
         for rank, folder in enumerate(roots)
         if folder.is_dir()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.name.startswith(".") and path.suffix.lower() not in NOT_TABLES
+        for path in files_under(folder)
+        if path.suffix.lower() not in NOT_TABLES
     ]
 
 

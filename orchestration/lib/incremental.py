@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,9 +68,27 @@ def previous_manifest(conn: duckdb.DuckDBPyConnection, source_kind: str) -> pd.D
     ).df()
 
 
+def files_under(folder: Path) -> list[Path]:
+    """Every regular file under ``folder`` whose name is not hidden, in path order, as ``Path.rglob`` lists
+    them. Listed with ``os.scandir``, whose entries know their type without a ``stat``: a hundred thousand
+    files take a fraction of a second, not seconds as with ``rglob``."""
+    return [Path(path) for path in sorted(_files_under(str(folder)), key=lambda path: path.split(os.sep))]
+
+
+def _files_under(folder: str) -> Iterator[str]:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):  # as Path.rglob: a linked folder is not entered
+                yield from _files_under(entry.path)
+            elif entry.is_file() and not entry.name.startswith("."):
+                yield entry.path
+
+
 def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool, keep_content: bool = True) -> FilePlan:
-    """Split ``paths`` by what the refresh must do; ``keep_content=False`` hashes the changed files without
-    holding their bytes (a corpus of documents need not sit in memory while batches of it are parsed)."""
+    """Split ``paths`` by what the refresh must do. With ``keep_content=False`` the plan holds no bytes and
+    reads only the known files whose size or mtime moved (to tell a touched file from a changed one): the
+    consumer reads the changed files itself and sets their ``hashes`` from what it read, before
+    ``save_manifest`` (a corpus of documents is read once, a batch at a time, not twice)."""
     known = dict(
         zip(previous["source_file"], zip(previous["size_bytes"], previous["mtime_ns"], strict=True), strict=True)
     )
@@ -83,14 +102,16 @@ def plan_files(paths: list[Path], previous: pd.DataFrame, full: bool, keep_conte
         if not full and before == now:
             plan.unchanged[key] = shas[key]
             continue
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        if not full and before is not None and sha == shas[key]:
+        compare = not full and before is not None  # a known file touched: is its content the same?
+        data = path.read_bytes() if compare or keep_content else None
+        sha = hashlib.sha256(data).hexdigest() if data is not None else None
+        if compare and sha == shas[key]:
             plan.unchanged[key] = sha
             plan.rehashed.append(key)
             continue
         plan.changed[key] = data if keep_content else None
-        plan.hashes[key] = sha
+        if sha is not None:
+            plan.hashes[key] = sha
     plan.deleted = sorted(set(known) - set(plan.stat))
     return plan
 
