@@ -52,14 +52,7 @@ def export_tables(conn: duckdb.DuckDBPyConnection, lake_dir: Path, tables: Itera
         name = table.split(".")[-1]
         folder = lake_folder(lake_dir, name)
         folder.mkdir(parents=True, exist_ok=True)
-        # hidden while written: neither DuckDB's *.parquet glob nor Spark (which skips . and _) sees it
-        tmp = folder / f".{LAKE_FILE}.{uuid.uuid4().hex}.tmp"
-        try:
-            conn.execute(f"copy (select * from raw.{name}) to '{tmp}' (format parquet, compression zstd)")
-            os.replace(tmp, folder / LAKE_FILE)
-        finally:
-            tmp.unlink(missing_ok=True)
-        written.append(folder / LAKE_FILE)
+        written += _replace(conn, f"select * from raw.{name}", folder / LAKE_FILE, keep_empty=True)
     return written
 
 
@@ -161,6 +154,7 @@ def _write_parts(conn: duckdb.DuckDBPyConnection, name: str, folder: Path, touch
 
 def _replace(conn: duckdb.DuckDBPyConnection, query: str, target: Path, keep_empty: bool = False) -> list[Path]:
     """Write ``query`` to ``target``, replacing it atomically; no rows remove the file (unless ``keep_empty``)."""
+    # hidden while written: neither DuckDB's *.parquet glob nor Spark (which skips . and _) sees it
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
         [(rows,)] = conn.execute(f"copy ({query}) to '{tmp}' (format parquet, compression zstd)").fetchall()
