@@ -97,7 +97,7 @@ RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
 def plan_document_batches(context: dg.OpExecutionContext, warehouse: Warehouse):
     """The document files that are new or changed since the last refresh (all of them with the run tag
     warehouse/full=true), split into batches by path; one mapped step parses each batch. The plan holds
-    paths and hashes, not the files' bytes: each parse step reads its own files."""
+    paths, not the files' bytes: each parse step reads (and hashes) its own files."""
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     paths = document_files(warehouse.settings.raw_dirs("documents"))
     with warehouse.connect() as conn:
@@ -158,8 +158,8 @@ def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: 
                 },
             )
         # the parse steps read and hashed the changed files: the manifest records what they read
-        read = "select source_file, file_sha256 from raw.document_files where source_file in (select unnest(?))"
-        plan.hashes.update(conn.execute(read, [sorted(plan.changed)]).fetchall())
+        hashes = "select source_file, file_sha256 from raw.document_files where source_file in "
+        plan.hashes.update(conn.execute(hashes + "(select unnest(?::varchar[]))", [sorted(plan.changed)]).fetchall())
         quarantined = conn.execute(
             "select source_file, reason from raw.document_quarantine "
             "where source_file in (select unnest(?::varchar[])) order by source_file",
