@@ -1,6 +1,7 @@
 """The code location as Dagster loads it: asset keys, checks, gating and schedules."""
 
 import csv
+import importlib.metadata
 import shutil
 
 import dagster as dg
@@ -168,3 +169,19 @@ def test_only_the_newest_dbt_invocation_folders_are_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"] + [
         f"warehouse_models-{i:02d}" for i in range(2, 12)
     ]
+
+
+def test_the_dbt_resource_skips_only_what_dagster_dbt_would_redo_per_run():
+    """WarehouseDbt overrides two private methods of dagster-dbt's resource (the `dbt --version`
+    process and an in-process adapter); if an upgrade renames them, the overrides would silently do
+    nothing, so this names them."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.resources import WarehouseDbt, build_resources
+
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert name in vars(DbtCliResource), f"dagster-dbt no longer has DbtCliResource.{name}"
+    dbt = build_resources(load_settings())["dbt"]
+    assert isinstance(dbt, WarehouseDbt)
+    assert str(dbt._cli_version) == importlib.metadata.version("dbt-core")
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None

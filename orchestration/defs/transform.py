@@ -2,11 +2,9 @@
 
 import functools
 import hashlib
-import importlib.metadata
 import json
 import os
 import shutil
-import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,7 +20,6 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
-from packaging import version
 
 from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG, Settings
 from orchestration.defs.resources import Warehouse
@@ -90,7 +87,6 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     invocation = f"warehouse_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"  # as dagster-dbt names it
     target_path = dbt_project.project_dir / "target" / invocation
-    known_cli_version(dbt)
     try:
         with environment(settings.dbt_env()), partial_parse_cache(settings, target_path):
             try:
@@ -123,14 +119,6 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
             record_checks(conn, records)
             export_tables(conn, settings.lake_dir, ["raw.check_history"])
         prune_invocation_folders(dbt_project.project_dir / "target")
-
-
-def known_cli_version(dbt: DbtCliResource) -> None:
-    """dagster-dbt learns the dbt version by running `dbt --version` (seconds: it imports dbt) once per
-    resource, and the resource is built for every run. When the executable is this environment's dbt,
-    the installed dbt-core says the same without a process."""
-    if Path(dbt.dbt_executable).parent == Path(sys.executable).parent:
-        dbt.__dict__.setdefault("_cli_version", version.parse(importlib.metadata.version("dbt-core")))
 
 
 @contextmanager
