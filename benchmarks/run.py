@@ -69,7 +69,7 @@ def baseline_documents(folder: Path) -> int:
     """Read every file's bytes, decode them, one regex pass: the floor for any document pipeline."""
     hits = 0
     for path in document_files((folder,)):
-        text, _ = decode(path.read_bytes())
+        text, _ = decode(Path(path).read_bytes())
         hits += len(BASELINE_PATTERN.findall(text))
     return hits
 

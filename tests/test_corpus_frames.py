@@ -135,8 +135,8 @@ def assert_same_tables(actual: dict[str, pd.DataFrame], expected: dict[str, pd.D
                 assert [type(v) for v in got[column]] == [type(v) for v in frame[column]], (name, column)
 
 
-def contents_of(paths: list[Path]) -> dict[str, bytes]:
-    return {str(p): p.read_bytes() for p in paths}
+def contents_of(paths: list[Path] | list[str]) -> dict[str, bytes]:
+    return {str(p): Path(p).read_bytes() for p in paths}
 
 
 def odd_files(tmp_path: Path) -> dict[str, bytes]:

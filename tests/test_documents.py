@@ -151,7 +151,7 @@ def test_document_files_lists_what_a_recursive_glob_lists(tmp_path):
         for path in sorted(root.rglob("*"))
         if path.is_file() and not path.name.startswith(".") and not path.stem.upper().startswith("README")
     ]
-    listed = document_files((root,))
+    listed = [Path(path) for path in document_files((root,))]
     assert listed == expected
     assert [p.relative_to(root).as_posix() for p in listed] == [
         "a.md",

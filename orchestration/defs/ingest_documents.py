@@ -166,9 +166,9 @@ def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: 
             [sorted(plan.changed)],
         ).df()
         if plan.has_changes:  # otherwise the lake already holds these tables (the transform adds any missing)
-            parts = parts_for(len(plan.stat))
+            parts = parts_for(len(plan.files))
             touched = None if full else touched_parts(stale, parts)
-            export_partitioned(conn, warehouse.settings.lake_dir, TABLES, plan.stat, parts, touched)
+            export_partitioned(conn, warehouse.settings.lake_dir, TABLES, plan.files, parts, touched)
         save_manifest(conn, "documents", plan, loaded_at)  # last: an interrupted step re-reads its files
     for folder in {Path(f).parent for f in staged}:
         shutil.rmtree(folder, ignore_errors=True)

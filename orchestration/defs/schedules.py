@@ -3,7 +3,9 @@ an hourly freshness check."""
 
 import hashlib
 import json
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -60,12 +62,12 @@ def scan_raw_files(warehouse: Warehouse, previous: dict) -> tuple[dict, dict[str
         before = previous.get(kind, {})
         state[kind], entries = {}, []
         for path in document_files(warehouse.settings.raw_dirs(kind)):  # no hidden files or READMEs
-            key, stat = str(path), path.stat()
+            key, stat = path, os.stat(path)
             old = before.get(key)
             if old and old[:2] == [stat.st_size, stat.st_mtime_ns]:
                 state[kind][key] = old
                 continue
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
             state[kind][key] = [stat.st_size, stat.st_mtime_ns, digest]
             if not old or old[2] != digest:
                 entries.append(f"{key}:{digest}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -13,17 +14,22 @@ import pyarrow as pa
 
 from orchestration.lib.claims import Claim, claim_rows
 from orchestration.lib.documents import clean_text, extract_metadata
-from orchestration.lib.incremental import files_under
+from orchestration.lib.incremental import paths_under
 from orchestration.lib.places import Gazetteer
 from orchestration.lib.textio import DecodeError, RawFile, decode
 
 DOCUMENT_SUFFIXES = {".txt": "text", ".md": "markdown", ".html": "html", ".htm": "html"}
 
 
-def document_files(folders: tuple[Path, ...]) -> list[Path]:
-    """Every file under the document folders except hidden files and README notes, folder by folder,
-    each in path order."""
-    return [path for folder in folders for path in files_under(folder) if not path.name.upper().startswith("README")]
+def document_files(folders: tuple[Path, ...]) -> list[str]:
+    """The path of every file under the document folders except hidden files and README notes, folder by
+    folder, each in path order (strings: a corpus has a hundred thousand of them)."""
+    return [
+        path
+        for folder in folders
+        for path in paths_under(folder)
+        if not os.path.basename(path).upper().startswith("README")
+    ]
 
 
 def document_id(text: str) -> str:
@@ -34,7 +40,7 @@ def document_id(text: str) -> str:
 
 def read_documents(folders: tuple[Path, ...], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, pd.DataFrame]:
     """Every document file of ``folders``, read now."""
-    return parse_documents({str(p): p.read_bytes() for p in document_files(folders)}, gazetteer, loaded_at)
+    return parse_documents({p: Path(p).read_bytes() for p in document_files(folders)}, gazetteer, loaded_at)
 
 
 def parse_documents(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, pd.DataFrame]:
