@@ -151,3 +151,40 @@ def test_a_batch_staged_a_chunk_at_a_time_holds_the_rows_of_one_parse(tmp_path):
             assert staged == expected, name
     finally:
         conn.close()
+
+
+def test_a_file_gone_before_its_batch_is_parsed_is_skipped_and_counted_as_deleted(tmp_path):
+    """A file moved away after the plan listed it: its parse step parses the others, and the write step
+    counts it as deleted (no manifest row, no rows), instead of failing the refresh."""
+    from datetime import UTC, datetime
+
+    from orchestration.config import DBT_PROJECT_DIR
+    from orchestration.defs.ingest_documents import TABLES
+    from orchestration.lib.document_batches import stage_batch, staged_files
+    from orchestration.lib.incremental import drop_vanished, plan_files, previous_manifest
+    from orchestration.lib.places import load_gazetteer
+
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.txt").write_text(
+            f"长三角观察{name}\n2020年上海市地区生产总值为38700.58亿元。\n", encoding="utf-8"
+        )
+    conn = duckdb.connect()
+    plan = plan_files(sorted(folder.iterdir()), previous_manifest(conn, "documents"), full=False, keep_content=False)
+    (folder / "b.txt").unlink()
+    ddl = {name: columns for name, (_, columns) in TABLES.items()}
+    staged = tmp_path / "batch_000"
+    gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds")
+    assert stage_batch(list(plan.changed), gazetteer, datetime(2026, 1, 1, tzinfo=UTC), staged, ddl) == 1
+    parsed = conn.execute(
+        "select source_file, file_sha256 from read_parquet(?)",
+        [[str(p) for p in staged_files([staged], "document_files")]],
+    ).fetchall()
+    assert [path for path, _ in parsed] == [str(folder / "a.txt")]
+
+    plan.hashes.update(parsed)
+    assert drop_vanished(plan) == [str(folder / "b.txt")]
+    assert list(plan.changed) == [str(folder / "a.txt")] and plan.files == [str(folder / "a.txt")]
+    assert plan.deleted == [str(folder / "b.txt")] and list(plan.stat) == [str(folder / "a.txt")]
+    assert drop_vanished(plan) == []

@@ -14,6 +14,7 @@ from orchestration.lib.corpus import document_files
 from orchestration.lib.document_batches import split_into_batches, stage_batch, staged_files
 from orchestration.lib.incremental import (
     FilePlan,
+    drop_vanished,
     plan_files,
     previous_manifest,
     replace_rows_of_files,
@@ -162,6 +163,7 @@ def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: 
         # the parse steps read and hashed the changed files: the manifest records what they read
         hashes = "select source_file, file_sha256 from raw.document_files where source_file in "
         plan.hashes.update(conn.execute(hashes + "(select unnest(?::varchar[]))", [sorted(plan.changed)]).fetchall())
+        vanished = drop_vanished(plan)  # their rows (if any) went with the stale files' rows
         quarantined = conn.execute(
             "select source_file, reason from raw.document_quarantine "
             "where source_file in (select unnest(?::varchar[])) order by source_file",
@@ -178,6 +180,8 @@ def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: 
         f"documents: {len(plan.changed)} new or changed, {len(plan.deleted)} deleted, "
         f"{len(plan.unchanged)} unchanged files; {plan.files_read} read, in {len(staged)} batches"
     )
+    if vanished:
+        context.log.warning(f"{len(vanished)} document files were gone when read, counted as deleted: {vanished[:10]}")
     if len(quarantined):
         context.log.warning("documents quarantined:\n" + quarantined.to_string(index=False))
 

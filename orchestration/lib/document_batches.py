@@ -46,13 +46,16 @@ def stage_batch(
 ) -> int:
     """Parse ``paths`` a chunk at a time into ``folder/<table>/chunk-NNNNN.parquet``, typed by the
     ``tables`` DDL (name -> columns); return the number of files parsed. The folder is emptied first, so
-    a retried step does not stage its files twice."""
+    a retried step does not stage its files twice. A file gone since the plan listed it (moved away while
+    the refresh ran) is skipped: it has no rows, and the write step counts it as deleted."""
     shutil.rmtree(folder, ignore_errors=True)
     conn = duckdb.connect(config={"threads": 1})
+    parsed = 0
     try:
         for start in range(0, len(paths), chunk_files):
-            chunk = paths[start : start + chunk_files]
-            frames = parse_documents({path: Path(path).read_bytes() for path in chunk}, gazetteer, loaded_at)
+            contents = read_present(paths[start : start + chunk_files])
+            parsed += len(contents)
+            frames = parse_documents(contents, gazetteer, loaded_at)
             for name, frame in frames.items():
                 if not len(frame):
                     continue
@@ -63,7 +66,18 @@ def stage_batch(
                 conn.execute(f"drop table stage.{name}")
     finally:
         conn.close()
-    return len(paths)
+    return parsed
+
+
+def read_present(paths: list[str]) -> dict[str, bytes]:
+    """The bytes of each file that still exists."""
+    contents = {}
+    for path in paths:
+        try:
+            contents[path] = Path(path).read_bytes()
+        except FileNotFoundError:
+            continue
+    return contents
 
 
 def staged_files(folders: Iterable[Path], table: str) -> list[Path]:

@@ -118,6 +118,20 @@ def plan_files(paths: Sequence[str | Path], previous: pd.DataFrame, full: bool, 
     return plan
 
 
+def drop_vanished(plan: FilePlan) -> list[str]:
+    """Count as deleted the changed files without a hash: their reader found them gone (moved away
+    after the plan listed them). Returns them."""
+    vanished = [path for path in plan.changed if path not in plan.hashes]
+    if vanished:
+        for path in vanished:
+            del plan.changed[path]
+            plan.stat.pop(path, None)
+        gone = set(vanished)
+        plan.files = [path for path in plan.files if path not in gone]
+        plan.deleted = sorted({*plan.deleted, *vanished})
+    return vanished
+
+
 MANIFEST_COLUMNS = ["source_kind", "source_file", "size_bytes", "mtime_ns", "file_sha256", "changed_at"]
 
 
