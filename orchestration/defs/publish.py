@@ -39,6 +39,7 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -
             "serving_path": dg.MetadataValue.path(str(settings.serving_path)),
             "published_at": publication.published_at.isoformat(),
             "row_counts": publication.row_counts,
+            "parquet_spliced": publication.parquet_spliced,
             "dagster/row_count": sum(publication.row_counts.values()),
             "preview": dg.MetadataValue.md(cluster_year_preview(settings.serving_path)),
         }
