@@ -373,8 +373,8 @@ def _splice_parquet(
 ) -> bool:
     """Write ``target`` as ``old`` (a Parquet file of the served mart before this publish) with the rows of
     the ``changed`` documents replaced by the served ones. False when that would redo half the rows or
-    more, or when the files are laid out in a way this does not copy: the caller then writes the file
-    afresh."""
+    more, or when the new rows' file has another schema (DuckDB writes a column without nulls as REQUIRED:
+    a first null changes it) or a layout this does not copy: the caller then writes the file afresh."""
     footer = _parquet_footer(old)
     if footer is None:
         return False
