@@ -8,7 +8,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.lib import publish
+from orchestration.lib import parquet_splice, publish
 from orchestration.lib.publish import publish_marts
 
 ROW_GROUP = 2048  # small row groups (DuckDB writes multiples of 2048 rows): ten documents fill one
@@ -60,10 +60,11 @@ def assert_parquet_equals_served(warehouse, versions: dict[str, int]) -> None:
                     found = conn.execute(f"select count(*) from {parquet} where document_id = ?", [document])
                     assert found.fetchone() == (count,), document
                 # where each row group starts (what Spark and Hive split a file by)
-                meta, _ = publish._parquet_footer(warehouse / "parquet" / f"{name}.parquet")
-                for group in publish._field(meta, 4)[1]:
-                    first = publish._field(publish._field(group, 1)[1][0], 3)
-                    assert publish._field(group, 5) == (publish._field(first, 11) or publish._field(first, 9))
+                meta, _ = parquet_splice.parquet_footer(warehouse / "parquet" / f"{name}.parquet")
+                field = parquet_splice._field
+                for group in field(meta, 4)[1]:
+                    first = field(field(group, 1)[1][0], 3)
+                    assert field(group, 5) == (field(first, 11) or field(first, 9))
             assert pq.read_table(warehouse / "parquet" / f"{name}.parquet").num_rows == served  # another reader
         published = conn.execute("select document_id, version from meta.published_versions where mart = 'fct_claims'")
         assert dict(published.fetchall()) == versions
@@ -158,13 +159,13 @@ def test_the_thrift_codec_writes_back_what_it_reads(tmp_path):
     raw = path.read_bytes()
     size = int.from_bytes(raw[-8:-4], "little")
     footer = raw[-8 - size : -8]
-    fields, end = publish._thrift_read_struct(footer, 0)
+    fields, end = parquet_splice._thrift_read_struct(footer, 0)
     assert end == size
     out = bytearray()
-    publish._thrift_write_struct(fields, out)
+    parquet_splice._thrift_write_struct(fields, out)
     assert bytes(out) == footer
     made = [[1, 5, -3], [2, 6, 2**40], [3, 8, b"x" * 300], [19, 9, (5, list(range(-10, 20)))], [40, 1, None]]
     made.append([41, 12, [[1, 2, None], [2, 9, (1, [1, 2, 1])]]])
     out = bytearray()
-    publish._thrift_write_struct(made, out)
-    assert publish._thrift_read_struct(bytes(out), 0) == (made, len(out))
+    parquet_splice._thrift_write_struct(made, out)
+    assert parquet_splice._thrift_read_struct(bytes(out), 0) == (made, len(out))
