@@ -282,6 +282,17 @@ def test_messy_tables_parse_as_the_row_by_row_reference_does(seed, tmp_path):
         assert bitwise(got) == bitwise(expected), (seed, i, data[:400])
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_converted_in_many_blocks_parse_as_the_reference_does(seed, monkeypatch):
+    """Blocks of a few cells, converted by two threads: the same figures and problems, in row order."""
+    monkeypatch.setattr(st, "BLOCK_CELLS", 7)
+    rng = random.Random(1000 + seed)
+    for i in range(40):
+        rows = rng.choice([long_table, wide_table, indicator_table])(rng)
+        data = render(rng, mess(rng, rows))
+        assert bitwise(observed("t.csv", data)) == bitwise(reference("t.csv", data)), (seed, i, data[:400])
+
+
 def test_plain_and_python_paths_agree_on_every_quirk():
     """The same messy body read by Arrow (plain) and by Python's csv module (one quote added)."""
     rng = random.Random(99)

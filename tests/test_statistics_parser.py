@@ -218,3 +218,35 @@ def test_a_number_too_large_for_any_figure_is_quarantined_not_raised(value):
     assert figures(parsed) == {("320200", 2016, "gdp"): 921002000000.0}
     reasons = {q["source_row"]: q["reason"] for q in parsed.quarantine}
     assert reasons == {2: f"not a plausible figure (over 10^30): {value!r}"}
+
+
+def test_statistics_frames_are_written_as_the_files_were_parsed(tmp_path):
+    """Dictionary-encoded frames of several files (one of them unreadable) become plain DuckDB rows; a
+    figure with no source names its file as the publication."""
+    from datetime import UTC, datetime
+
+    import duckdb
+
+    from orchestration.defs.ingest_statistics import OBSERVATION_COLUMNS, read_statistics
+    from orchestration.lib.warehouse import replace_table
+
+    tables = {
+        "a.csv": "admin_code,region_name,year,indicator,value,unit,source\n"
+        "310000,上海市,2017,gdp,30133.86,亿元,公报\n320100,,2017,gdp,1,亿元,\n",
+        "b.csv": "城市,指标,单位,2016年,2017年\n南京市,地区生产总值,万元,105030200,x\n",
+        "c.csv": "",
+    }
+    files = {str(tmp_path / name): (rank, text.encode()) for rank, (name, text) in enumerate(tables.items())}
+    frames = read_statistics(files, datetime(2024, 1, 1, tzinfo=UTC))
+    with duckdb.connect() as conn:
+        assert replace_table(conn, "raw.o", OBSERVATION_COLUMNS, frames["observations"]) == 3
+        rows = conn.execute(
+            "select source_row, raw_root_rank, region_code, region_name, year, value, original_value, publication "
+            "from raw.o order by all"
+        ).fetchall()
+    assert rows == [
+        (2, 0, "310000", "上海市", 2017, 3013386000000.0, "30133.86", "公报"),
+        (2, 1, None, "南京市", 2016, 1050302000000.0, "105030200", "b.csv"),
+        (3, 0, "320100", None, 2017, 100000000.0, "1", "a.csv"),
+    ]
+    assert [row["reason"] for row in frames["quarantine"].to_pylist()][-1] == "empty file"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -24,13 +25,16 @@ from orchestration.lib.statistics import parse_statistics_file
 from orchestration.lib.textio import RawFile
 from orchestration.lib.warehouse import replace_table
 
+# A figure's original text is nearly unique to it: compressing them (dictionary and FSST) took a
+# quarter of the table's write (0.3 of 1.3 CPU-seconds for a county table's 1.7 million figures) to
+# save 5 bytes a figure on disk.
 OBSERVATION_COLUMNS = """
     source_file varchar not null, file_sha256 varchar not null, source_row integer not null,
     raw_root_rank integer not null, loaded_at timestamptz not null,
     region_code varchar, region_name varchar, province_name varchar,
     year integer not null, indicator varchar not null, value double not null, unit varchar not null,
-    original_value varchar not null, original_unit varchar not null, publication varchar not null,
-    verification varchar, verification_note varchar
+    original_value varchar not null using compression uncompressed, original_unit varchar not null,
+    publication varchar not null, verification varchar, verification_note varchar
 """
 QUARANTINE_COLUMNS = """
     source_file varchar not null, file_sha256 varchar, source_row integer, column_name varchar,
@@ -70,10 +74,17 @@ def read_statistics(files: dict[str, tuple[int, bytes]], loaded_at: datetime) ->
             parsed = parse_statistics_file(raw)
             provenance = {"source_file": str(path), "file_sha256": sha256.result(), "loaded_at": loaded_at}
             table = parsed.observation_table
+            publication = table["publication"]  # a dictionary: its null entries are the file's name
             table = table.set_column(
                 table.schema.get_field_index("publication"),
                 "publication",
-                pc.fill_null(table["publication"], path.name),
+                pa.chunked_array(
+                    [
+                        pa.DictionaryArray.from_arrays(chunk.indices, pc.fill_null(chunk.dictionary, path.name))
+                        for chunk in publication.chunks
+                    ],
+                    publication.type,
+                ),
             )
             observations.append(_with_constants(table, {**provenance, "raw_root_rank": rank}))
             quarantine.append(_with_constants(parsed.quarantine_table, provenance))
@@ -99,13 +110,10 @@ def read_statistics(files: dict[str, tuple[int, bytes]], loaded_at: datetime) ->
 
 
 def _with_constants(table: pa.Table, columns: dict) -> pa.Table:
+    """``table`` with a column per value, each one dictionary entry rather than a copy in every row."""
+    first = pa.array(np.zeros(table.num_rows, dtype=np.int32))
     for name, value in columns.items():
-        if isinstance(value, str):  # one dictionary entry, not a copy of the text in every row
-            indices = pa.array(np.zeros(table.num_rows, dtype=np.int32))
-            column = pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string()))
-        else:
-            column = pa.repeat(pa.scalar(value), table.num_rows)
-        table = table.append_column(name, column)
+        table = table.append_column(name, pa.DictionaryArray.from_arrays(first, pa.array([value])))
     return table
 
 
@@ -172,7 +180,7 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 "files_changed": len(plan.changed),
                 "files_deleted": len(plan.deleted),
                 "preview": dg.MetadataValue.md(
-                    frame.slice(0, 10).to_pandas().to_markdown(index=False) if len(frame) else "empty"
+                    pd.DataFrame(frame.slice(0, 10).to_pylist()).to_markdown(index=False) if len(frame) else "empty"
                 ),
             },
         )

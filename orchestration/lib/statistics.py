@@ -14,7 +14,10 @@ of them, and in row order, so nothing is sorted:
   encodings once decoded and re-encoded. Any other CSV and an XLSX workbook are split in Python;
 - what a header, a code, an indicator, a unit or a year means is decided in Python by the same rules
   as ever, once per distinct value (a run of rows with the same region is looked at once), and mapped
-  back to the rows by index;
+  back to the rows by index: a figure's region and context texts are indices into those values
+  (dictionary-encoded columns), never copied per figure;
+- the value cells are read a block of rows at a time, in two threads (Arrow and NumPy let go of the
+  GIL while they work);
 - a value of at most 15 plain decimal digits is scaled to its base unit by one IEEE multiplication or
   division of exact operands, which rounds exactly as ``float(Decimal(text) * factor)`` does (30133.86
   亿元 is 3013386000000.0 yuan); any other value (full-width digits, separators, 1e5, words) goes
@@ -30,8 +33,10 @@ import io
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -103,21 +108,25 @@ WHITESPACE = (
 _PLAIN_NUMBER = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"
 _POWERS = np.array([float(10**k) for k in range(23)])  # the powers of ten that are exact doubles
 _EMPTY, _PLAIN, _NUMBER, _NOT_A_NUMBER = range(4)  # what a value cell holds
+BLOCK_CELLS = 1 << 18  # value cells read at a time, by one of two threads
+# A figure's region and context texts: indices into its file's regions and contexts (a dictionary in
+# no order, possibly repeated, null where the text is).
+CODED = pa.dictionary(pa.int32(), pa.string())
 OBSERVATION_SCHEMA = pa.schema(
     [
-        ("source_row", pa.int64()),
-        ("region_code", pa.string()),
-        ("region_name", pa.string()),
-        ("province_name", pa.string()),
-        ("publication", pa.string()),
-        ("verification", pa.string()),
-        ("verification_note", pa.string()),
-        ("year", pa.int64()),
-        ("indicator", pa.string()),
+        ("source_row", pa.int32()),
+        ("region_code", CODED),
+        ("region_name", CODED),
+        ("province_name", CODED),
+        ("publication", CODED),
+        ("verification", CODED),
+        ("verification_note", CODED),
+        ("year", pa.int32()),
+        ("indicator", CODED),
         ("value", pa.float64()),
-        ("unit", pa.string()),
+        ("unit", CODED),
         ("original_value", pa.string()),
-        ("original_unit", pa.string()),
+        ("original_unit", CODED),
     ]
 )
 _REGION_ROLES = ("code", "name", "province", "source", "verification", "verification_note")
@@ -273,11 +282,11 @@ def _arrow_cells(data: bytes) -> tuple[list[str], pa.Table, Ragged] | None:
         odd.append((row.number, row.text, row.actual_columns))
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
+    def read(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
             pa.BufferReader(data),
             # one block: a column is one array, never copied to be combined
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=_block_size(data)),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads, block_size=_block_size(data)),
             parse_options=pacsv.ParseOptions(
                 quote_char=False,
                 double_quote=False,
@@ -293,6 +302,12 @@ def _arrow_cells(data: bytes) -> tuple[list[str], pa.Table, Ragged] | None:
                 check_utf8=False,
             ),
         )
+
+    try:
+        table = read(threads=True)  # its columns converted in parallel
+        if odd:  # read again in one thread, which knows the line numbers of the rows it sets aside
+            odd.clear()
+            table = read(threads=False)
     except pa.ArrowException:
         return None
     if table.num_rows == 0 or any(n is None or text.count(",") + 1 != fields for n, text, fields in odd):
@@ -443,7 +458,6 @@ def _convert(cells: pa.Table, ragged: Ragged, columns: list[Column], width: int,
     present = [r for r in _FIGURE_ROLES if r in role_index]
     figure_of, firsts = _groups([column(role_index[r]) for r in present], rows)
     keys = {r: column(role_index[r]).take(firsts).to_pylist() for r in present}
-    width_values = len(values)
     contexts = [
         (
             value_column.header,
@@ -452,96 +466,45 @@ def _convert(cells: pa.Table, ragged: Ragged, columns: list[Column], width: int,
         for fkey in range(len(firsts))
         for value_column in values
     ]
-    # the value cells, a row's cells in column order
-    if width_values == 1:
-        cell = column(values[0].index)
-        row_of = np.arange(rows, dtype=np.int64)
-        position = np.zeros(rows, dtype=np.int64)
-    else:
-        stacked = pa.concat_arrays([column(c.index) for c in values])
-        order = np.arange(width_values, dtype=np.int64)[None, :] * rows + np.arange(rows, dtype=np.int64)[:, None]
-        cell = stacked.take(order.ravel())
-        row_of = np.repeat(np.arange(rows, dtype=np.int64), width_values)
-        position = np.tile(np.arange(width_values, dtype=np.int64), rows)
-    context_of = figure_of[row_of] * width_values + position
-    ok = region_ok[region_of[row_of]]
-
-    # A value of at most 15 plain decimal digits: scaled here by one exact IEEE operation.
-    exponent = np.array([0 if x.exponent is None else x.exponent for _, x in contexts], dtype=np.int64)
-    lengths = pc.binary_length(cell).to_numpy(zero_copy_only=False)
-    empty = lengths == 0
-    plain = pc.match_substring_regex(cell, f"^{_PLAIN_NUMBER}$").to_numpy(zero_copy_only=False)
-    plain_at = np.flatnonzero(plain)
-    plain_cells = cell.take(plain_at)
-    negative = pc.starts_with(plain_cells, "-").to_numpy(zero_copy_only=False)
-    point = pc.find_substring(plain_cells, ".").to_numpy(zero_copy_only=False)
-    plain_lengths = lengths[plain_at]
-    decimals = np.where(point >= 0, plain_lengths - point - 1, 0)
-    fits = plain_lengths - (point >= 0) - negative <= 15
-    shift = exponent[context_of[plain_at]] - decimals
-    fits &= np.abs(shift) < len(_POWERS)
-    if not fits.all():  # more than 15 digits or an exponent beyond exact powers of ten: Python's rules
-        plain[plain_at[~fits]] = False
-        plain_at, plain_cells = plain_at[fits], plain_cells.filter(pa.array(fits))
-        shift = shift[fits]
-    # the digits with their sign, an exact double (-0 is -0.0); rounding is symmetric in the sign
-    digits = pc.cast(pc.replace_substring(plain_cells, ".", ""), pa.float64()).to_numpy(zero_copy_only=False)
-    value = np.full(len(cell), np.nan)
-    value[plain_at] = np.where(
-        shift >= 0, digits * _POWERS[np.maximum(shift, 0)], digits / _POWERS[np.maximum(-shift, 0)]
-    )
-
-    # Any other value (full-width digits, separators, 1e5, words): Python's rules, once per distinct
-    # text and unit exponent.
-    kind = np.where(empty, _EMPTY, np.where(plain, _PLAIN, _NOT_A_NUMBER)).astype(np.int8)
-    other_at = np.flatnonzero(~empty & ~plain & ok)
-    original = cell
-    number_problem = pa.nulls(len(cell), text)
-    if len(other_at):
-        others = cell.take(other_at)
-        distinct = pc.unique(others)
-        text_of = pc.index_in(others, distinct).to_numpy(zero_copy_only=False).astype(np.int64)
-        exponents = exponent[context_of[other_at]]
-        pair_of, pair_firsts = _groups([pa.array(text_of), pa.array(exponents)], len(other_at))
-        results = []
-        for first in pair_firsts:
-            raw_text, power = distinct[text_of[first]].as_py(), int(exponents[first])
-            stripped = raw_text.strip()
-            if normalise_label(stripped) in EMPTY_CELLS:
-                results.append((stripped, _EMPTY, None, np.nan))
-                continue
-            try:
-                number = float(parse_number(stripped) * Decimal(10) ** power)
-                results.append((stripped, _NUMBER, None, number))
-            except ValueProblem as exc:
-                results.append((stripped, _NOT_A_NUMBER, str(exc), np.nan))
-        stripped, kinds, problems, numbers = zip(*results, strict=True)
-        kind[other_at] = np.array(kinds, dtype=np.int8)[pair_of]
-        value[other_at] = np.array(numbers, dtype=np.float64)[pair_of]
-        is_other = np.zeros(len(cell), dtype=bool)
-        is_other[other_at] = True
-        original = pc.replace_with_mask(cell, pa.array(is_other), pa.array(stripped, text).take(pair_of))
-        number_problem = pc.replace_with_mask(
-            number_problem, pa.array(is_other), pa.array(problems, text).take(pair_of)
-        )
-    empty = kind == _EMPTY
-    parsed.empty_cells = int(np.count_nonzero(empty & ok))
-
     before = [x.before_number for _, x in contexts]
     after = [x.after_number for _, x in contexts]
-    fine = np.array([b is None and a is None for b, a in zip(before, after, strict=True)], dtype=bool)
-    figure = np.flatnonzero(ok & ((kind == _PLAIN) | (kind == _NUMBER)) & fine[context_of])
-    region_at, context_at = region_of[row_of[figure]], context_of[figure]
+
+    # The value cells, a block of rows at a time in two threads.
+    step = max(1, BLOCK_CELLS // len(values))
+    read = functools.partial(
+        _read_cells,
+        value_columns=[column(c.index) for c in values],
+        row_ok=region_ok[region_of],
+        context_of_row=figure_of * len(values),
+        exponent=np.array([0 if x.exponent is None else x.exponent for _, x in contexts], dtype=np.int64),
+        fine=np.array([b is None and a is None for b, a in zip(before, after, strict=True)], dtype=bool),
+        reading=functools.cache(_read_value),  # shared: a text is read once
+        step=step,
+    )
+    with ThreadPoolExecutor(2) as pool:
+        blocks = list(pool.map(read, range(0, max(rows, 1), step)))
+    parsed.empty_cells = sum(b.empty_cells for b in blocks)
+
+    # The strings of a figure are entries of its region's and its context's: dictionary-encoded.
+    figure_row = np.concatenate([b.figure_row for b in blocks])
+    figure_context = np.concatenate([b.figure_context for b in blocks])
+    region_at = pa.array(region_of[figure_row].astype(np.int32))
+    context_at = pa.array(figure_context.astype(np.int32))
+
+    def of_contexts(texts: list[str | None]) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(context_at, pa.array(texts, text))
+
+    years = np.array([0 if x.year is None else x.year for _, x in contexts], dtype=np.int32)
     parsed.observation_table = pa.table(
         [
-            pa.array(source_rows[row_of[figure]]),
-            *(array.take(region_at) for array in region[:6]),
-            pa.array([x.year for _, x in contexts], pa.int64()).take(context_at),
-            pa.array([x.indicator for _, x in contexts], text).take(context_at),
-            pa.array(value[figure]),
-            pa.array([x.base_unit for _, x in contexts], text).take(context_at),
-            original.take(figure),
-            pa.array([x.unit for _, x in contexts], text).take(context_at),
+            pa.array(source_rows.astype(np.int32)[figure_row]),
+            *(pa.DictionaryArray.from_arrays(region_at, array) for array in region[:6]),
+            pa.array(years[figure_context]),
+            of_contexts([x.indicator for _, x in contexts]),
+            pa.array(np.concatenate([b.value for b in blocks])),
+            of_contexts([x.base_unit for _, x in contexts]),
+            pa.concat_arrays([b.original_value for b in blocks]),
+            of_contexts([x.unit for _, x in contexts]),
         ],
         schema=OBSERVATION_SCHEMA,
     )
@@ -579,20 +542,21 @@ def _convert(cells: pa.Table, ragged: Ragged, columns: list[Column], width: int,
                 }
             )
         )
-    reasons = pc.coalesce(
-        pa.array(before, text).take(context_of),
-        number_problem,
-        pa.array(after, text).take(context_of),
-    )
-    problem = np.flatnonzero(ok & ~empty & ~pc.is_null(reasons).to_numpy(zero_copy_only=False))
+    # a cell's problem: the one found before its value is read, else its value's, else the one after
+    problem_context = np.concatenate([b.problem_context for b in blocks])
+    problem_at = pa.array(problem_context)
     quarantine.append(
         pa.table(
             {
-                "source_row": pa.array(source_rows[row_of[problem]]),
-                "position": pa.array(position[problem] + 1),
-                "column_name": pa.array([header for header, _ in contexts], text).take(context_of[problem]),
-                "raw_value": original.take(problem),
-                "reason": reasons.take(problem),
+                "source_row": pa.array(source_rows[np.concatenate([b.problem_row for b in blocks])]),
+                "position": pa.array(problem_context % len(values) + 1),
+                "column_name": pa.array([header for header, _ in contexts], text).take(problem_at),
+                "raw_value": pa.concat_arrays([b.raw_value for b in blocks]),
+                "reason": pc.coalesce(
+                    pa.array(before, text).take(problem_at),
+                    pa.concat_arrays([b.value_problem for b in blocks]),
+                    pa.array(after, text).take(problem_at),
+                ),
             }
         )
     )
@@ -600,6 +564,135 @@ def _convert(cells: pa.Table, ragged: Ragged, columns: list[Column], width: int,
     if table.num_rows:
         table = table.sort_by([("source_row", "ascending"), ("position", "ascending")])
     parsed.quarantine_table = table.drop_columns(["position"]).cast(QUARANTINE_SCHEMA)
+
+
+class _Cells(NamedTuple):
+    """What the value cells of a block of rows hold: figures and problems, in row and column order."""
+
+    empty_cells: int
+    figure_row: np.ndarray
+    figure_context: np.ndarray
+    value: np.ndarray
+    original_value: pa.Array
+    problem_row: np.ndarray
+    problem_context: np.ndarray
+    raw_value: pa.Array
+    value_problem: pa.Array  # null where the value was read
+
+
+def _read_cells(
+    start: int,
+    *,
+    value_columns: list[pa.Array],
+    row_ok: np.ndarray,
+    context_of_row: np.ndarray,
+    exponent: np.ndarray,
+    fine: np.ndarray,
+    reading,
+    step: int,
+) -> _Cells:
+    """The value cells of rows ``start`` to ``start + step``: in a row whose region is usable, a cell
+    is empty, a figure or a problem. ``context_of_row`` is the context of a row's first value column
+    (its next columns' follow it); ``fine`` says which contexts have no problem."""
+    stop = min(start + step, len(row_ok))
+    rows, width = stop - start, len(value_columns)
+    text = pa.string()
+    # A column's cells after the other's (cell i is in row i % rows of value column i // rows):
+    # nothing is copied to put them in row order but the figures and problems kept.
+    if width == 1:
+        cell = value_columns[0].slice(start, rows)
+    else:
+        cell = pa.concat_arrays([array.slice(start, rows) for array in value_columns])
+    context_of = (context_of_row[None, start:stop] + np.arange(width)[:, None]).ravel()
+    ok = np.tile(row_ok[start:stop], width)
+
+    # A value of at most 15 plain decimal digits: scaled here by one exact IEEE operation.
+    lengths = pc.binary_length(cell).to_numpy(zero_copy_only=False)
+    empty = lengths == 0
+    plain = pc.match_substring_regex(cell, f"^{_PLAIN_NUMBER}$").to_numpy(zero_copy_only=False)
+    plain_at = np.flatnonzero(plain)
+    plain_cells = cell.take(plain_at)
+    number = pc.cast(plain_cells, pa.float64()).to_numpy(zero_copy_only=False)  # -0 is -0.0
+    point = pc.find_substring(plain_cells, ".").to_numpy(zero_copy_only=False)
+    plain_lengths = lengths[plain_at]
+    decimals = np.where(point >= 0, plain_lengths - point - 1, 0)
+    fits = plain_lengths - (point >= 0) - np.signbit(number) <= 15
+    shift = exponent[context_of[plain_at]] - decimals
+    fits &= np.abs(shift) < len(_POWERS)
+    if not fits.all():  # more than 15 digits or an exponent beyond exact powers of ten: Python's rules
+        plain[plain_at[~fits]] = False
+        plain_at, number, decimals, shift = plain_at[fits], number[fits], decimals[fits], shift[fits]
+    # The digits with their sign, an exact double: the text read as a double is within a quarter of
+    # them once scaled back (they are at most 15), so rounding gives them exactly.
+    digits = np.rint(number * _POWERS[decimals])
+    scale = _POWERS[np.abs(shift)]
+    value = np.full(len(cell), np.nan)
+    value[plain_at] = np.where(shift >= 0, digits * scale, digits / scale)
+
+    # Any other value (full-width digits, separators, 1e5, words): Python's rules, once per distinct
+    # text and unit exponent. Its original value is its text stripped, the pair's entry in ``texts``.
+    kind = np.full(len(cell), _NOT_A_NUMBER, dtype=np.int8)
+    kind[empty] = _EMPTY
+    kind[plain_at] = _PLAIN
+    other_at = np.flatnonzero(~empty & ~plain & ok)
+    texts, text_of, problems = cell, None, pa.nulls(0, text)
+    if len(other_at):
+        others = cell.take(other_at)
+        distinct = pc.unique(others)
+        distinct_of = pc.index_in(others, distinct).to_numpy(zero_copy_only=False).astype(np.int64)
+        exponents = exponent[context_of[other_at]]
+        pair_of, pair_firsts = _groups([pa.array(distinct_of), pa.array(exponents)], len(other_at))
+        results = [reading(distinct[distinct_of[first]].as_py(), int(exponents[first])) for first in pair_firsts]
+        stripped, kinds, pair_problems, numbers = zip(*results, strict=True)
+        kind[other_at] = np.array(kinds, dtype=np.int8)[pair_of]
+        value[other_at] = np.array(numbers, dtype=np.float64)[pair_of]
+        texts = pa.concat_arrays([cell, pa.array(stripped, text)])
+        text_of = np.arange(len(cell), dtype=np.int64)
+        text_of[other_at] = len(cell) + pair_of
+        problems = pa.array(pair_problems, text)
+
+    def in_row_order(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cells of ``mask`` in row and column order: their places in ``cell`` and their rows."""
+        if width == 1:
+            at = np.flatnonzero(mask)
+            return at, at
+        row, position = np.divmod(np.flatnonzero(mask.reshape(width, rows).T), width)
+        return position * rows + row, row
+
+    def original(at: np.ndarray) -> pa.Array:
+        return texts.take(at if text_of is None else text_of[at])
+
+    usable = ok & (kind != _EMPTY)
+    figure_cell = fine[context_of] & (kind != _NOT_A_NUMBER)  # a usable cell with no problem
+    figure, figure_row = in_row_order(usable & figure_cell)
+    problem, problem_row = in_row_order(usable & ~figure_cell)
+    if text_of is None:
+        value_problem = pa.nulls(len(problem), text)
+    else:
+        pair = text_of[problem] - len(cell)
+        value_problem = problems.take(pa.array(np.maximum(pair, 0), mask=pair < 0))
+    return _Cells(
+        empty_cells=int(np.count_nonzero(ok) - np.count_nonzero(usable)),
+        figure_row=start + figure_row,
+        figure_context=context_of[figure],
+        value=value[figure],
+        original_value=original(figure),
+        problem_row=start + problem_row,
+        problem_context=context_of[problem],
+        raw_value=original(problem),
+        value_problem=value_problem,
+    )
+
+
+def _read_value(raw_text: str, power: int) -> tuple[str, int, str | None, float]:
+    """(original value, kind, problem, number in base units) of a value that is not plain digits."""
+    stripped = raw_text.strip()
+    if normalise_label(stripped) in EMPTY_CELLS:
+        return stripped, _EMPTY, None, np.nan
+    try:
+        return stripped, _NUMBER, None, float(parse_number(stripped) * Decimal(10) ** power)
+    except ValueProblem as exc:
+        return stripped, _NOT_A_NUMBER, str(exc), np.nan
 
 
 def _groups(arrays: list[pa.Array], rows: int) -> tuple[np.ndarray, np.ndarray]:
