@@ -34,8 +34,8 @@ def files(conn) -> list[str]:
     return [f for (f,) in conn.execute("select distinct source_file from raw.document_paragraphs").fetchall()]
 
 
-def export(conn, lake, parts, touched):
-    return export_partitioned(conn, lake, ["raw.document_paragraphs"], files(conn), parts, touched)
+def export(conn, lake, parts, changed):
+    return export_partitioned(conn, lake, ["raw.document_paragraphs"], files(conn), parts, changed)
 
 
 def lake_rows(conn, folder) -> list[tuple]:
@@ -74,9 +74,10 @@ def test_an_incremental_export_rewrites_only_the_touched_parts(conn, tmp_path):
     before = part_files(folder)
     conn.execute("delete from raw.document_paragraphs where source_file in ('documents/7.txt', 'documents/8.txt')")
     conn.execute("insert into raw.document_paragraphs values ('documents/7.txt', 0, 'changed'), ('new.txt', 0, 'new')")
-    touched = touched_parts(["documents/7.txt", "documents/8.txt", "new.txt"], 8)
+    changed = ["documents/7.txt", "documents/8.txt", "new.txt"]
+    touched = touched_parts(changed, 8)
     assert 1 <= len(touched) <= 3
-    export(conn, tmp_path, 8, touched)
+    export(conn, tmp_path, 8, changed)
     after = part_files(folder)
     assert lake_rows(conn, folder) == table_rows(conn)
     rewritten = {name for name in after if before.get(name) != after[name]}
@@ -87,9 +88,9 @@ def test_another_number_of_parts_rewrites_the_table_whole(conn, tmp_path):
     folder = lake_folder(tmp_path, "document_paragraphs")
     folder.mkdir(parents=True)
     conn.execute(f"copy raw.document_paragraphs to '{folder}/data.parquet' (format parquet)")  # the old layout
-    export(conn, tmp_path, 2, {0})  # touched, but no rule yet
+    export(conn, tmp_path, 2, ["documents/0.txt"])  # a change, but no rule yet
     assert sorted(part_files(folder)) == ["part-000.parquet", "part-001.parquet"]
-    export(conn, tmp_path, 4, {1})
+    export(conn, tmp_path, 4, ["documents/1.txt"])
     assert sorted(part_files(folder)) == [f"part-{i:03d}.parquet" for i in range(4)]
     assert lake_rows(conn, folder) == table_rows(conn)
 
@@ -99,10 +100,11 @@ def test_a_part_left_empty_loses_its_file_and_an_empty_table_keeps_one(conn, tmp
     folder = lake_folder(tmp_path, "document_paragraphs")
     odd = [f for f in files(conn) if part_of(f, 2) == 1]
     conn.execute("delete from raw.document_paragraphs where list_contains(?, source_file)", [odd])
-    export(conn, tmp_path, 2, {1})
+    export(conn, tmp_path, 2, odd)
     assert sorted(part_files(folder)) == ["part-000.parquet"]
+    even = files(conn)
     conn.execute("delete from raw.document_paragraphs")
-    export(conn, tmp_path, 2, {0})
+    export(conn, tmp_path, 2, even)
     assert sorted(part_files(folder)) == ["part-000.parquet"]
     columns = conn.execute(f"describe select * from read_parquet('{folder}/*.parquet')").fetchall()
     assert [c[0] for c in columns] == ["source_file", "paragraph_index", "text"]
@@ -113,3 +115,20 @@ def test_rows_of_no_listed_file_stop_the_export(conn, tmp_path):
     with pytest.raises(ValueError, match="1000 rows belong to no listed source file"):
         export_partitioned(conn, tmp_path, ["raw.document_paragraphs"], ["elsewhere.txt"], 2, None)
     assert not list(lake_folder(tmp_path, "document_paragraphs").glob("*.parquet"))
+
+
+def test_a_touched_part_unlike_the_table_is_written_from_the_table(conn, tmp_path):
+    """An incremental export keeps a part's unchanged rows from its file; a file of other columns (or
+    none) is not trusted for them."""
+    export(conn, tmp_path, 2, None)
+    folder = lake_folder(tmp_path, "document_paragraphs")
+    changed = "documents/3.txt"
+    part = folder / f"part-{part_of(changed, 2):03d}.parquet"
+    conn.execute(f"copy (select *, 1 as stray from read_parquet('{part}')) to '{part}.tmp' (format parquet)")
+    part.with_name(part.name + ".tmp").replace(part)
+    conn.execute("update raw.document_paragraphs set text = 'changed' where source_file = ?", [changed])
+    export(conn, tmp_path, 2, [changed])
+    assert lake_rows(conn, folder) == table_rows(conn)
+    part.unlink()
+    export(conn, tmp_path, 2, [changed])
+    assert lake_rows(conn, folder) == table_rows(conn)

@@ -20,7 +20,7 @@ from orchestration.lib.incremental import (
     replace_rows_of_files,
     save_manifest,
 )
-from orchestration.lib.lake import export_partitioned, parts_for, touched_parts
+from orchestration.lib.lake import export_partitioned, parts_for
 from orchestration.lib.places import load_gazetteer
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.suites import import_ahead
@@ -171,8 +171,7 @@ def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: 
         ).df()
         if plan.has_changes:  # otherwise the lake already holds these tables (the transform adds any missing)
             parts = parts_for(len(plan.files))
-            touched = None if full else touched_parts(stale, parts)
-            export_partitioned(conn, warehouse.settings.lake_dir, TABLES, plan.files, parts, touched)
+            export_partitioned(conn, warehouse.settings.lake_dir, TABLES, plan.files, parts, None if full else stale)
         save_manifest(conn, "documents", plan, loaded_at)  # last: an interrupted step re-reads its files
     for folder in {Path(f).parent for f in staged}:
         shutil.rmtree(folder, ignore_errors=True)

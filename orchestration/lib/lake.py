@@ -18,7 +18,7 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import duckdb
@@ -85,16 +85,20 @@ def export_partitioned(
     tables: Iterable[str],
     files: Iterable[str],
     parts: int,
-    touched: set[int] | None,
+    changed: Collection[str] | None,
 ) -> list[Path]:
     """Write each ``raw.<table>`` (whose rows each belong to one of ``files`` by ``source_file``) to its
-    lake folder as ``part-NNN.parquet`` files, rewriting only the ``touched`` parts (all with ``None``)
-    when the folder was written with the same number of parts, else every part. Each file is replaced
-    atomically; a part left empty loses its file, except that a table with no rows keeps one empty
-    file, so its columns can still be read."""
+    lake folder as ``part-NNN.parquet`` files. When the folder was written with the same number of parts,
+    only the parts of the ``changed`` source files (new, changed or deleted; ``None``: all) are rewritten,
+    each as its previous file without the changed files' rows plus their rows now (reading a part is
+    far cheaper than picking its rows out of the table); else every part is written from the table.
+    Each file is replaced atomically; a part left empty loses its file, except that a table with no
+    rows keeps one empty file, so its columns can still be read."""
     files = sorted(set(files))
     rule = f"md5 of source_file, {parts} parts"
     conn.register("_lake_parts", pa.table({"source_file": files, "_part": [part_of(f, parts) for f in files]}))
+    changed = sorted(set(changed)) if changed is not None else None
+    conn.register("_lake_changed", pa.table({"source_file": pa.array(changed or [], pa.string())}))
     written = []
     try:
         for table in tables:
@@ -102,17 +106,18 @@ def export_partitioned(
             folder = lake_folder(lake_dir, name)
             folder.mkdir(parents=True, exist_ok=True)
             marker = folder / PARTITIONING_FILE
-            rewrite_all = touched is None or not marker.is_file() or marker.read_text(encoding="utf-8") != rule
+            rewrite_all = changed is None or not marker.is_file() or marker.read_text(encoding="utf-8") != rule
             if rewrite_all:
                 marker.unlink(missing_ok=True)  # until every part is written: an interrupted export is redone whole
                 written += _write_all_parts(conn, name, folder, parts)
             else:
-                written += _write_parts(conn, name, folder, touched)
+                written += _write_parts(conn, name, folder, touched_parts(changed, parts))
             if not any(folder.glob("*.parquet")):  # no rows at all: one empty file keeps the columns
                 written += _replace(conn, f"select * from raw.{name}", folder / "part-000.parquet", keep_empty=True)
             marker.write_text(rule, encoding="utf-8")
     finally:
         conn.unregister("_lake_parts")
+        conn.unregister("_lake_changed")
     return written
 
 
@@ -145,11 +150,26 @@ def _write_all_parts(conn: duckdb.DuckDBPyConnection, name: str, folder: Path, p
 def _write_parts(conn: duckdb.DuckDBPyConnection, name: str, folder: Path, touched: set[int]) -> list[Path]:
     written = []
     for part in sorted(touched):
-        files = f"select source_file from _lake_parts where _part = {part}"
-        written += _replace(
-            conn, f"select * from raw.{name} where source_file in ({files})", folder / f"part-{part:03d}.parquet"
-        )
+        target = folder / f"part-{part:03d}.parquet"
+        in_part = f"select source_file from _lake_parts where _part = {part}"
+        if _same_columns(conn, f"raw.{name}", target):
+            query = (
+                f"select * from read_parquet('{target}') where source_file not in (from _lake_changed) "
+                f"union all select * from raw.{name} "
+                f"where source_file in (from _lake_changed) and source_file in ({in_part})"
+            )
+        else:  # no file yet, or one of other columns: the part's rows from the table
+            query = f"select * from raw.{name} where source_file in ({in_part})"
+        written += _replace(conn, query, target)
     return written
+
+
+def _same_columns(conn: duckdb.DuckDBPyConnection, table: str, path: Path) -> bool:
+    """Whether the Parquet file at ``path`` exists and has the table's column names and types."""
+    if not path.is_file():
+        return False
+    columns = [row[:2] for row in conn.execute(f"describe select * from read_parquet('{path}')").fetchall()]
+    return columns == [row[:2] for row in conn.execute(f"describe {table}").fetchall()]
 
 
 def _replace(conn: duckdb.DuckDBPyConnection, query: str, target: Path, keep_empty: bool = False) -> list[Path]:
