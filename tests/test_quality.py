@@ -2,13 +2,10 @@
 quarantined, and the quality history keeps held and good refreshes."""
 
 import shutil
-import subprocess
-import sys
 
 import dagster as dg
 import pytest
 
-from orchestration.config import PROJECT_ROOT
 from orchestration.lib.suites import unit_mixups
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256
 
@@ -160,25 +157,3 @@ def test_unit_mixup_detector_flags_a_value_ten_thousand_times_its_series():
         }
     )
     assert unit_mixups(frame) == [False, True, False, False, False, False]
-
-
-def test_great_expectations_imported_ahead_on_a_thread_serves_a_check_that_asks_at_once(tmp_path):
-    """The documents asset starts the GX import on a thread; a check asking for GX while that import
-    is under way waits for it and gets the same modules (a fresh interpreter, so nothing is imported;
-    a script file, as pyspark, which GX imports, exits a `python -c` thinking it runs doctests)."""
-    script = (
-        "import sys\n"
-        "from orchestration.lib.suites import _gxe, import_ahead\n"
-        "assert 'great_expectations' not in sys.modules\n"
-        "thread = import_ahead()\n"
-        "gxe, Column = _gxe()\n"
-        "thread.join()\n"
-        "assert gxe is sys.modules['great_expectations.expectations']\n"
-        "print(gxe.ExpectColumnValuesToNotBeNull(column='x').column)\n"
-    )
-    (tmp_path / "ahead.py").write_text(script, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, str(tmp_path / "ahead.py")], capture_output=True, text=True, cwd=PROJECT_ROOT
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "x"

@@ -23,7 +23,6 @@ from orchestration.lib.incremental import (
 from orchestration.lib.lake import export_partitioned, parts_for
 from orchestration.lib.places import load_gazetteer
 from orchestration.lib.quality_log import clear_rule_failures
-from orchestration.lib.suites import import_ahead
 from orchestration.lib.textio import decode
 from orchestration.lib.warehouse import replace_table
 
@@ -101,7 +100,6 @@ def plan_document_batches(context: dg.OpExecutionContext, warehouse: Warehouse):
     warehouse/full=true), split into batches by path; one mapped step parses each batch. The plan holds
     paths, not the files' bytes: each parse step reads (and hashes) its own files."""
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
-    import_ahead()  # the documents check follows this asset; in the meantime its GX is imported
     paths = document_files(warehouse.settings.raw_dirs("documents"))
     with warehouse.connect() as conn:
         plan = plan_files(paths, previous_manifest(conn, "documents"), full, keep_content=False)

@@ -6,15 +6,13 @@ Row rules name the rows that break them: those rows are quarantined with the rul
 on, unless a file's share of bad rows passes ``FILE_FAILURE_THRESHOLD``, which fails the source's
 blocking check instead. Table rules (schema, types) have no rows: they pass or fail as a whole.
 
-GX is imported inside the functions (or ahead, on a thread, by ``import_ahead``): it takes seconds, and
-loading the Dagster definitions must not.
+GX is imported inside the functions: it takes seconds, and loading the Dagster definitions must not.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -47,16 +45,6 @@ def columns_rule(name: str, columns: list[str], why: str) -> Rule:
         lambda: gxe.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=False),
         row_level=False,
     )
-
-
-def import_ahead() -> threading.Thread:
-    """Start importing GX on a thread and return it. A run's first steps (listing files, DuckDB writes)
-    mostly wait on the disk or run outside the GIL, so the import (over a second) is done by the time
-    the checks need it, instead of adding to a refresh that changed one file. A check that comes first
-    waits for the import, as Python's import lock makes it."""
-    thread = threading.Thread(target=_gxe, name="import-great-expectations", daemon=True)
-    thread.start()
-    return thread
 
 
 def _gxe():
