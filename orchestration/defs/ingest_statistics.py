@@ -1,5 +1,6 @@
 """Statistics: every table under ``<raw root>/statistics/`` into ``raw.statistics_*``."""
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ import pyarrow.compute as pc
 from orchestration.config import FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.incremental import (
-    files_under,
+    paths_under,
     plan_files,
     previous_manifest,
     replace_rows_of_files,
@@ -50,14 +51,14 @@ FILE_COLUMNS = """
 NOT_TABLES = {".md", ".txt"}
 
 
-def statistics_files(roots: tuple[Path, ...]) -> list[tuple[int, Path]]:
+def statistics_files(roots: tuple[Path, ...]) -> list[tuple[int, str]]:
     """(raw root rank, path) of every candidate table, in a stable order."""
     return [
         (rank, path)
         for rank, folder in enumerate(roots)
         if folder.is_dir()
-        for path in files_under(folder)
-        if path.suffix.lower() not in NOT_TABLES
+        for path in paths_under(folder)
+        if os.path.splitext(path)[1].lower() not in NOT_TABLES
     ]
 
 
@@ -144,9 +145,9 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     run tag warehouse/full=true) and drop the rows of changed and deleted files."""
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     loaded_at = datetime.now(UTC)
-    ranked = {str(path): rank for rank, path in statistics_files(warehouse.settings.raw_dirs("statistics"))}
+    ranked = {path: rank for rank, path in statistics_files(warehouse.settings.raw_dirs("statistics"))}
     with warehouse.connect() as conn:
-        plan = plan_files([Path(p) for p in ranked], previous_manifest(conn, "statistics"), full)
+        plan = plan_files(list(ranked), previous_manifest(conn, "statistics"), full)
     frames = read_statistics({p: (ranked[p], data) for p, data in plan.changed.items()}, loaded_at)
     stale = [*plan.changed, *plan.deleted]
     tables = {
