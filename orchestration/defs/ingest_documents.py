@@ -23,6 +23,7 @@ from orchestration.lib.incremental import (
 from orchestration.lib.lake import export_partitioned, parts_for
 from orchestration.lib.places import load_gazetteer
 from orchestration.lib.quality_log import clear_rule_failures
+from orchestration.lib.suite_worker import warm_up
 from orchestration.lib.textio import decode
 from orchestration.lib.warehouse import replace_table
 
@@ -99,6 +100,7 @@ def plan_document_batches(context: dg.OpExecutionContext, warehouse: Warehouse):
     """The document files that are new or changed since the last refresh (all of them with the run tag
     warehouse/full=true), split into batches by path; one mapped step parses each batch. The plan holds
     paths, not the files' bytes: each parse step reads (and hashes) its own files."""
+    warm_up()  # this asset's check runs GX: have it imported by then, on another core
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     paths = document_files(warehouse.settings.raw_dirs("documents"))
     with warehouse.connect() as conn:

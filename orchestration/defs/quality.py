@@ -16,15 +16,9 @@ import pandas as pd
 
 from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
-from orchestration.lib.expectations import judge, run_rules, sample_rows
+from orchestration.lib.expectations import judge, sample_rows, validate
 from orchestration.lib.quality_log import CheckRecord, record_checks, replace_rule_failures
-from orchestration.lib.suites import (
-    document_rules,
-    prepare_documents,
-    prepare_statistics,
-    reference_rules,
-    statistics_rules,
-)
+from orchestration.lib.suites import Suite, prepare_documents, prepare_statistics
 
 
 def _gate(
@@ -32,17 +26,18 @@ def _gate(
     warehouse: Warehouse,
     source_kind: str,
     query: str | Callable[[object], tuple[str, list]],
-    rules_for: Callable[[object], list],
+    rules_function: str,
     prepare: Callable[[pd.DataFrame, date], pd.DataFrame],
     record_key: Callable[[pd.DataFrame], pd.Series],
+    rules_arguments: Callable[[object], tuple] = lambda conn: (),
 ) -> dg.AssetCheckResult:
     checked_at = datetime.now(UTC)
     with warehouse.connect(read_only=True) as conn:
         sql, parameters = query(conn) if callable(query) else (query, [])
         frame = conn.execute(sql, parameters).df()
-        rules = rules_for(conn)
+        suite = Suite(source_kind, rules_function, rules_arguments(conn))
     frame = prepare(frame, checked_at.date()) if len(frame) else frame
-    outcomes = run_rules(frame, source_kind, rules) if len(frame) else []
+    outcomes = validate(frame, suite) if len(frame) else []
     verdict = judge(frame, outcomes)
     failures = verdict.quarantine
     if len(failures):
@@ -111,9 +106,10 @@ def statistics_observations_expectations(
         warehouse,
         "statistics",
         "select * from raw.statistics_observations",
-        lambda conn: statistics_rules(_known_codes(conn)),
+        "statistics_rules",
         prepare_statistics,
         lambda rows: rows["indicator"] + "|" + rows["year"].astype(str),
+        lambda conn: (_known_codes(conn),),
     )
 
 
@@ -162,7 +158,7 @@ def documents_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
         warehouse,
         "documents",
         lambda conn: documents_to_check(conn, full),
-        lambda conn: document_rules(),
+        "document_rules",
         prepare_documents,
         lambda rows: rows["document_id"],
     )
@@ -176,7 +172,7 @@ def admin_divisions_expectations(context: dg.AssetCheckExecutionContext, warehou
         warehouse,
         "reference",
         "select * from raw.admin_divisions",
-        lambda conn: reference_rules(),
+        "reference_rules",
         lambda frame, today: frame,
         lambda rows: rows["level"] + "|" + rows["code"].fillna(""),
     )

@@ -6,11 +6,14 @@ Row rules name the rows that break them: those rows are quarantined with the rul
 on, unless a file's share of bad rows passes ``FILE_FAILURE_THRESHOLD``, which fails the source's
 blocking check instead. Table rules (schema, types) have no rows: they pass or fail as a whole.
 
-GX is imported inside the functions: it takes seconds, and loading the Dagster definitions must not.
+GX is imported only when a rule's expectation is built: it takes seconds, and neither loading the
+Dagster definitions nor listing the rules (the check judges outcomes by them) needs it. The rules of a
+source are named by a ``Suite``, so a worker process can build and run them (``suite_worker.py``).
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from collections.abc import Callable
@@ -34,9 +37,39 @@ class Rule:
     row_level: bool = True
 
 
+@dataclass(frozen=True)
+class Suite:
+    """The rules of one source: the function of this module that lists them, with its arguments (a rule's
+    expectation is a function, which does not pickle; its suite does)."""
+
+    name: str  # the source kind, also the GX suite's name
+    rules_function: str
+    arguments: tuple = ()
+
+    def rules(self) -> list[Rule]:
+        return globals()[self.rules_function](*self.arguments)
+
+
+class _Imported:
+    """A module imported when one of its attributes is first used."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+gxe = _Imported("great_expectations.expectations")
+_row_conditions = _Imported("great_expectations.expectations.row_conditions")
+
+
+def Column(name: str):  # noqa: N802 - GX's row-condition column, by its GX name
+    return _row_conditions.Column(name)
+
+
 def columns_rule(name: str, columns: list[str], why: str) -> Rule:
     """A blocking table rule: the frame has at least these columns."""
-    gxe, _ = _gxe()
     return Rule(
         name,
         "schema",
@@ -47,24 +80,22 @@ def columns_rule(name: str, columns: list[str], why: str) -> Rule:
     )
 
 
-def _gxe():
-    import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column
-
-    return gxe, Column
-
-
 # ---------------------------------------------------------------------------------------------
 # Statistics: raw.statistics_observations, one row per figure
 
 
 def statistics_rules(known_codes: frozenset[str]) -> list[Rule]:
-    gxe, Column = _gxe()
-    city = (Column("region_level") == "city") & (Column("indicator") == "gdp")
-    region = (Column("region_level") != "city") & (Column("indicator") == "gdp")
-    city_population = (Column("region_level") == "city") & Column("indicator").is_in(
-        ["population_year_end", "population_census"]
-    )
+    def city():
+        return (Column("region_level") == "city") & (Column("indicator") == "gdp")
+
+    def region():
+        return (Column("region_level") != "city") & (Column("indicator") == "gdp")
+
+    def city_population():
+        return (Column("region_level") == "city") & Column("indicator").is_in(
+            ["population_year_end", "population_census"]
+        )
+
     return [
         columns_rule(
             "columns_and_types",
@@ -113,7 +144,7 @@ def statistics_rules(known_codes: frozenset[str]) -> list[Rule]:
             "block",
             "no prefecture-level city has GDP below 1 billion or above 100 trillion yuan",
             lambda: gxe.ExpectColumnValuesToBeBetween(
-                column="value", min_value=1e9, max_value=1e14, row_condition=city
+                column="value", min_value=1e9, max_value=1e14, row_condition=city()
             ),
         ),
         Rule(
@@ -122,7 +153,7 @@ def statistics_rules(known_codes: frozenset[str]) -> list[Rule]:
             "block",
             "provincial and national GDP lie between 10 billion and 200 trillion yuan",
             lambda: gxe.ExpectColumnValuesToBeBetween(
-                column="value", min_value=1e10, max_value=2e14, row_condition=region
+                column="value", min_value=1e10, max_value=2e14, row_condition=region()
             ),
         ),
         Rule(
@@ -131,7 +162,7 @@ def statistics_rules(known_codes: frozenset[str]) -> list[Rule]:
             "block",
             "a city has between a thousand (三沙: 2,333 in 2020) and 50 million residents (重庆: about 32 million)",
             lambda: gxe.ExpectColumnValuesToBeBetween(
-                column="value", min_value=1e3, max_value=5e7, row_condition=city_population
+                column="value", min_value=1e3, max_value=5e7, row_condition=city_population()
             ),
         ),
         Rule(
@@ -238,7 +269,6 @@ def unit_mixups(frame: pd.DataFrame) -> list[bool]:
 
 
 def document_rules() -> list[Rule]:
-    gxe, _ = _gxe()
     return [
         columns_rule(
             "columns_present",
@@ -297,7 +327,6 @@ def prepare_documents(frame: pd.DataFrame, today: date) -> pd.DataFrame:
 
 
 def reference_rules() -> list[Rule]:
-    gxe, _ = _gxe()
     return [
         columns_rule(
             "columns_present", ["level", "code", "name", "province_code"], "the city dimension reads these columns"
