@@ -23,9 +23,9 @@ from orchestration.lib.incremental import (
 from orchestration.lib.lake import export_partitioned, parts_for
 from orchestration.lib.places import load_gazetteer
 from orchestration.lib.quality_log import clear_rule_failures
-from orchestration.lib.suite_worker import warm_up
 from orchestration.lib.textio import decode
 from orchestration.lib.warehouse import replace_table
+from orchestration.lib.warm import warm_up
 
 TABLES = {
     "documents": (
@@ -100,7 +100,7 @@ def plan_document_batches(context: dg.OpExecutionContext, warehouse: Warehouse):
     """The document files that are new or changed since the last refresh (all of them with the run tag
     warehouse/full=true), split into batches by path; one mapped step parses each batch. The plan holds
     paths, not the files' bytes: each parse step reads (and hashes) its own files."""
-    warm_up()  # this asset's check runs GX: have it imported by then, on another core
+    warm_up()  # GX for this asset's check and dbt for the transform, imported meanwhile on another core
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     paths = document_files(warehouse.settings.raw_dirs("documents"))
     with warehouse.connect() as conn:

@@ -18,9 +18,9 @@ from orchestration.defs.resources import Warehouse
 from orchestration.lib.incremental import plan_files, previous_manifest, save_manifest
 from orchestration.lib.lake import export_tables
 from orchestration.lib.quality_log import clear_rule_failures
-from orchestration.lib.suite_worker import warm_up
 from orchestration.lib.textio import RawFile, decode
 from orchestration.lib.warehouse import replace_table
+from orchestration.lib.warm import warm_up
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def read_reference(table: ReferenceTable, folders: tuple[Path, ...]) -> pd.DataF
 def reference(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Reload the reference tables of every raw root when any of their files is new, changed or gone
     (always with the run tag warehouse/full=true); otherwise keep them unread."""
-    warm_up()  # this asset's check runs GX: have it imported by then, on another core
+    warm_up()  # GX for this asset's check and dbt for the transform, imported meanwhile on another core
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     folders = warehouse.settings.raw_dirs("reference")
     paths = [folder / t.file_name for folder in folders for t in REFERENCE_TABLES if (folder / t.file_name).is_file()]

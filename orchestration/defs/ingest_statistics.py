@@ -23,9 +23,9 @@ from orchestration.lib.incremental import (
 from orchestration.lib.lake import export_tables
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.statistics import parse_statistics_file
-from orchestration.lib.suite_worker import warm_up
 from orchestration.lib.textio import RawFile
 from orchestration.lib.warehouse import replace_table
+from orchestration.lib.warm import warm_up
 
 # A figure's original text is nearly unique to it: compressing them (dictionary and FSST) took a
 # quarter of the table's write (0.3 of 1.3 CPU-seconds for a county table's 1.7 million figures) to
@@ -144,7 +144,7 @@ def _with_constants(table: pa.Table, columns: dict) -> pa.Table:
 def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Read the statistics tables that are new or changed since the last refresh (all of them with the
     run tag warehouse/full=true) and drop the rows of changed and deleted files."""
-    warm_up()  # this asset's check runs GX: have it imported by then, on another core
+    warm_up()  # GX for this asset's check and dbt for the transform, imported meanwhile on another core
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     loaded_at = datetime.now(UTC)
     ranked = {path: rank for rank, path in statistics_files(warehouse.settings.raw_dirs("statistics"))}

@@ -98,11 +98,12 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             alert_webhook=settings.alert_webhook or "",
             fault_pause=settings.fault_pause or "",
         ),
-        # dbt from this interpreter's environment, whatever PATH the run was started with
+        # dbt from this interpreter's environment, whatever PATH the run was started with, run by
+        # warehouse-dbt in a process that imported dbt during ingest (lib/warm_dbt.py)
         "dbt": WarehouseDbt(
             project_dir=str(DBT_PROJECT_DIR),
             target=settings.dbt_target,
-            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+            dbt_executable=str(Path(sys.executable).parent / "warehouse-dbt"),
         ),
     }
 

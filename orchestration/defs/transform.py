@@ -26,6 +26,7 @@ from orchestration.defs.resources import Warehouse
 from orchestration.lib.lake import export_missing, export_tables, lake_source
 from orchestration.lib.quality_log import CheckRecord, ensure_quality_tables, record_checks
 from orchestration.lib.spark_target import load_spark_marts
+from orchestration.lib.warm_dbt import server_environment
 
 # written by the checks and by this step, not by an ingest asset: this step hands them to the lake
 QUALITY_TABLES = ["raw.rule_failures", "raw.check_history"]
@@ -88,7 +89,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     invocation = f"warehouse_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"  # as dagster-dbt names it
     target_path = dbt_project.project_dir / "target" / invocation
     try:
-        with environment(settings.dbt_env()), partial_parse_cache(settings, target_path):
+        with environment({**settings.dbt_env(), **server_environment()}), partial_parse_cache(settings, target_path):
             try:
                 # --full-refresh rebuilds the incremental models from scratch
                 args = ["build", "--full-refresh"] if full else ["build"]
