@@ -31,12 +31,20 @@ def validate(frame: pd.DataFrame, suite: Suite) -> list[RuleOutcome]:
     return [RuleOutcome(rules[name], success, rows, detail) for name, success, rows, detail in WORKER.run(frame, suite)]
 
 
-def run_rules(frame: pd.DataFrame, name: str, rules: list[Rule]) -> list[RuleOutcome]:
-    """Validate ``frame`` (index reset) against every rule in one GX suite; one outcome per rule."""
+def import_gx():
+    """GX (seconds to import), with its usage statistics off (above) and its logging quiet."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    import great_expectations.expectations  # noqa: F401 - the rules' expectations
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    return gx
+
+
+def run_rules(frame: pd.DataFrame, name: str, rules: list[Rule]) -> list[RuleOutcome]:
+    """Validate ``frame`` (index reset) against every rule in one GX suite; one outcome per rule."""
+    gx = import_gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     frame = frame.reset_index(drop=True)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

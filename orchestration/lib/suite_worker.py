@@ -23,6 +23,7 @@ import threading
 
 import pandas as pd
 
+from orchestration.lib.expectations import import_gx, run_rules
 from orchestration.lib.suites import Suite
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ Outcome = tuple[str, bool, list[int], str]
 
 
 def run_suite(frame: pd.DataFrame, suite: Suite) -> list[Outcome]:
-    from orchestration.lib.expectations import run_rules
-
     return [
         (outcome.rule.name, outcome.success, outcome.rows, outcome.detail)
         for outcome in run_rules(frame, suite.name, suite.rules())
@@ -96,10 +95,7 @@ def serve() -> None:
     anything else printed (GX and pyspark warnings) goes to stderr."""
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    import great_expectations  # noqa: F401 - the point of this process
-    import great_expectations.expectations  # noqa: F401
-
-    import orchestration.lib.expectations  # noqa: F401 - sets GX's options before GX loads
+    import_gx()  # the point of this process
 
     requests = sys.stdin.buffer
     while True:

@@ -112,8 +112,9 @@ def _receive_int(connection: socket.socket) -> int | None:
 def serve(path: str, listener: socket.socket) -> None:
     _exit_with_parent(os.dup(0), path)
 
-    import dbt.adapters.duckdb  # noqa: F401 - … and the adapter dbt registers first
-    from dbt.cli.main import cli  # what takes the seconds: dbt-core, click, mashumaro's serializers …
+    # what takes the seconds: dbt-core, click, mashumaro's serializers, and the adapter dbt loads first
+    import dbt.adapters.duckdb  # noqa: F401
+    from dbt.cli.main import cli
 
     connection, _ = listener.accept()
     listener.close()
