@@ -7,8 +7,10 @@ temporary folders (``--workdir`` keeps the generated inputs for the next run), n
 For each number of synthetic documents (``benchmarks/generate_documents.py``), beside the bundled
 ``raw/``:
 
-- documents per second for ingest + clean + extract (``read_documents``, what the documents asset runs
-  before it writes), beside reading the same bytes and one regex pass in a plain Python loop;
+- documents per second for ingest + clean + extract, beside reading the same bytes and one regex pass in
+  a plain Python loop: in one process (``read_documents``), and as the documents asset's parse steps run
+  it (``stage_batch``: a chunk at a time, staged as Parquet, every other chunk in the parse helper
+  process from 8,000 files on);
 - a full refresh (``--full``) in a process of its own: its time and the peak memory (RSS of the process
   and every child, dbt included, sampled every 0.1 s), beside the documents' plain-loop time;
 - from 10,000 documents on, the refresh the file sensor starts when one new document lands;

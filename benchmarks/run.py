@@ -24,6 +24,7 @@ from benchmarks.generate_documents import generate
 from benchmarks.generate_statistics import generate_statistics, register_benchmark_indicators
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.lib.corpus import document_files, read_documents
+from orchestration.lib.document_batches import stage_batch, start_helper, stop_helper
 from orchestration.lib.places import load_gazetteer
 from orchestration.lib.textio import decode
 
@@ -75,10 +76,27 @@ def baseline_documents(folder: Path) -> int:
 
 
 def pipeline_documents(folder: Path) -> int:
-    """What the documents asset runs before it writes: read, decode, clean, metadata, places, claims."""
+    """Read, decode, clean, metadata, places, claims, in one process."""
     gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds")
     tables = read_documents((folder,), gazetteer, datetime.now(UTC))
     return len(tables["documents"])
+
+
+def staged_documents(folder: Path) -> int:
+    """What the documents asset's parse steps run: the same, a chunk at a time, staged as Parquet, with
+    the parse helper (a second process) parsing every other chunk from 8,000 files on; its start-up is
+    timed too."""
+    from orchestration.defs.ingest_documents import TABLES
+
+    paths = document_files((folder,))
+    start_helper(len(paths), [])
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-stage-") as staging:
+            tables = {name: ddl for name, (_, ddl) in TABLES.items()}
+            parsed, _ = stage_batch(paths, [], datetime.now(UTC), Path(staging), tables)
+    finally:
+        stop_helper()
+    return parsed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,8 +322,12 @@ def main(argv: list[str] | None = None) -> None:
             repeats = 1 if size >= 100_000 else args.repeats  # a pipeline pass over 100,000 documents takes minutes
             base_s, _ = median_time(lambda folder=folder: baseline_documents(folder), repeats)
             pipe_s, _ = median_time(lambda folder=folder: pipeline_documents(folder), repeats)
-            docs_rows.append((size, megabytes, size / base_s, size / pipe_s))
-            print(f"documents {size}: baseline {size / base_s:,.0f} docs/s, pipeline {size / pipe_s:,.0f} docs/s")
+            asset_s, _ = median_time(lambda folder=folder: staged_documents(folder), repeats)
+            docs_rows.append((size, megabytes, size / base_s, size / pipe_s, size / asset_s))
+            print(
+                f"documents {size}: baseline {size / base_s:,.0f} docs/s, pipeline {size / pipe_s:,.0f} docs/s, "
+                f"as the asset parses {size / asset_s:,.0f} docs/s"
+            )
             if args.no_refresh:
                 continue
             roots = [PROJECT_ROOT / "raw", root]
@@ -347,12 +369,18 @@ def main(argv: list[str] | None = None) -> None:
     say()
     say("## Documents: ingest + clean + extract")
     say()
-    say("| documents | MB | baseline: read + decode + one regex (docs/s) | pipeline (docs/s) | ratio | target ≥ 0.5 |")
-    say("|---:|---:|---:|---:|---:|---|")
-    for size, mb, base, pipe in docs_rows:
-        ratio = pipe / base
-        ok = verdict(ratio >= TARGETS["throughput_ratio"])
-        say(f"| {size:,} | {mb:.1f} | {base:,.0f} | {pipe:,.0f} | {ratio:.3f} | {ok} |")
+    say(
+        "| documents | MB | baseline: read + decode + one regex (docs/s) | pipeline, one process (docs/s) | ratio "
+        "| as the asset parses: staged as Parquet, with the parse helper from 8,000 files (docs/s) | ratio "
+        "| target ≥ 0.5 |"
+    )
+    say("|---:|---:|---:|---:|---:|---:|---:|---|")
+    for size, mb, base, pipe, asset in docs_rows:
+        ok = verdict(max(pipe, asset) / base >= TARGETS["throughput_ratio"])
+        say(
+            f"| {size:,} | {mb:.1f} | {base:,.0f} | {pipe:,.0f} | {pipe / base:.3f} | {asset:,.0f} "
+            f"| {asset / base:.3f} | {ok} |"
+        )
     if refresh_rows:
         say()
         say("## Full refresh (`--full`: every raw file re-read; bundled `raw/` + the synthetic documents)")

@@ -116,8 +116,20 @@ def test_batches_fan_out_over_processes_with_the_multiprocess_executor(tmp_path,
     assert lake_rows(warehouse_dir, "document_claims", order) == lake_rows(single_dir, "document_claims", order)
 
 
-def test_a_batch_staged_a_chunk_at_a_time_holds_the_rows_of_one_parse(tmp_path):
-    """A parse step parses its files a few at a time (bounded memory); the staged Parquet files hold
+@pytest.fixture
+def parse_helper():
+    """The parse helper, started as the plan starts it for a large refresh."""
+    from orchestration.lib.document_batches import HELPER, HELPER_MIN_FILES, start_helper, stop_helper
+
+    start_helper(HELPER_MIN_FILES, [])
+    yield HELPER
+    stop_helper()
+
+
+@pytest.mark.parametrize("helper", ["alone", "helped", "helper dies"])
+def test_a_batch_staged_a_chunk_at_a_time_holds_the_rows_of_one_parse(tmp_path, request, monkeypatch, helper):
+    """A parse step parses its files a few at a time (bounded memory), every other chunk in the parse
+    helper when it runs, and all of them itself when the helper dies; the staged Parquet files hold
     exactly the rows one parse of all the files gives."""
     from datetime import UTC, datetime
 
@@ -135,7 +147,22 @@ def test_a_batch_staged_a_chunk_at_a_time_holds_the_rows_of_one_parse(tmp_path):
     folder = tmp_path / "batch_000"
     (folder / "documents").mkdir(parents=True)
     (folder / "documents" / "chunk-99999.parquet").write_bytes(b"left by a failed attempt")
-    assert stage_batch(paths, gazetteer, loaded_at, folder, ddl, chunk_files=2) == len(paths)
+    if helper != "alone":
+        worker = request.getfixturevalue("parse_helper")
+    if helper == "helper dies":
+        send = worker.send
+
+        def send_then_die(chunk):  # the helper is killed while it parses its first chunk
+            send(chunk)
+            worker._process.kill()
+
+        monkeypatch.setattr(worker, "send", send_then_die)
+    parsed, by_helper = stage_batch(paths, [], loaded_at, folder, ddl, chunk_files=2)
+    assert parsed == len(paths)
+    if helper == "helped":
+        assert 0 < by_helper < parsed and worker.running
+    else:
+        assert by_helper == 0
     whole = parse_documents({p: open(p, "rb").read() for p in paths}, gazetteer, loaded_at)
     conn = duckdb.connect()
     try:
@@ -158,11 +185,9 @@ def test_a_file_gone_before_its_batch_is_parsed_is_skipped_and_counted_as_delete
     counts it as deleted (no manifest row, no rows), instead of failing the refresh."""
     from datetime import UTC, datetime
 
-    from orchestration.config import DBT_PROJECT_DIR
     from orchestration.defs.ingest_documents import TABLES
     from orchestration.lib.document_batches import stage_batch, staged_files
     from orchestration.lib.incremental import drop_vanished, plan_files, previous_manifest
-    from orchestration.lib.places import load_gazetteer
 
     folder = tmp_path / "documents"
     folder.mkdir()
@@ -175,8 +200,7 @@ def test_a_file_gone_before_its_batch_is_parsed_is_skipped_and_counted_as_delete
     (folder / "b.txt").unlink()
     ddl = {name: columns for name, (_, columns) in TABLES.items()}
     staged = tmp_path / "batch_000"
-    gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds")
-    assert stage_batch(list(plan.changed), gazetteer, datetime(2026, 1, 1, tzinfo=UTC), staged, ddl) == 1
+    assert stage_batch(list(plan.changed), [], datetime(2026, 1, 1, tzinfo=UTC), staged, ddl) == (1, 0)
     parsed = conn.execute(
         "select source_file, file_sha256 from read_parquet(?)",
         [[str(p) for p in staged_files([staged], "document_files")]],

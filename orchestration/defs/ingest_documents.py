@@ -8,10 +8,16 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG
+from orchestration.config import FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.corpus import document_files
-from orchestration.lib.document_batches import split_into_batches, stage_batch, staged_files
+from orchestration.lib.document_batches import (
+    split_into_batches,
+    stage_batch,
+    staged_files,
+    start_helper,
+    stop_helper,
+)
 from orchestration.lib.incremental import (
     FilePlan,
     drop_vanished,
@@ -21,7 +27,6 @@ from orchestration.lib.incremental import (
     save_manifest,
 )
 from orchestration.lib.lake import export_partitioned, parts_for
-from orchestration.lib.places import load_gazetteer
 from orchestration.lib.quality_log import clear_rule_failures
 from orchestration.lib.textio import decode
 from orchestration.lib.warehouse import replace_table
@@ -110,6 +115,7 @@ def plan_document_batches(context: dg.OpExecutionContext, warehouse: Warehouse):
     for leftover in staging.glob("*") if staging.is_dir() else []:  # of a run that stopped before writing
         shutil.rmtree(leftover, ignore_errors=True)
     divisions = reference_divisions(warehouse) if plan.changed else []
+    start_helper(len(plan.changed), divisions)  # parses beside the parse steps, on the other core
     loaded_at = datetime.now(UTC)
     for index, paths in split_into_batches(plan.changed, warehouse.settings.document_batches).items():
         key = f"batch_{index:03d}"
@@ -123,10 +129,11 @@ def parse_document_batch(context: dg.OpExecutionContext, batch: dict) -> str:
     """Rows of the raw.document* tables for one batch of files, staged as Parquet in the batch's folder
     (returned); needs no warehouse, so batches run side by side under a multiprocess, Celery or
     Kubernetes executor (the staging folder must then be on storage every step sees)."""
-    gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds", batch["divisions"])  # jieba is loaded once per process
-    context.log.info(f"parsing {len(batch['paths'])} document files")
     tables = {name: ddl for name, (_, ddl) in TABLES.items()}
-    stage_batch(batch["paths"], gazetteer, batch["loaded_at"], Path(batch["folder"]), tables)
+    parsed, by_helper = stage_batch(
+        batch["paths"], batch["divisions"], batch["loaded_at"], Path(batch["folder"]), tables
+    )
+    context.log.info(f"parsed {parsed} document files, {by_helper} of them in the parse helper")
     return batch["folder"]
 
 
@@ -138,6 +145,7 @@ def parse_document_batch(context: dg.OpExecutionContext, batch: dict) -> str:
 def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: FilePlan, staged: list[str]):
     """Drop the rows of changed and deleted files, load the staged batches and hand the changed parts of
     the tables to the lake."""
+    stop_helper()  # parsing is done: its memory goes back before the tables are loaded
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     stale = [*plan.changed, *plan.deleted]
     loaded_at = datetime.now(UTC)

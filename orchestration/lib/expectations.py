@@ -25,10 +25,10 @@ class RuleOutcome:
 
 def validate(frame: pd.DataFrame, suite: Suite) -> list[RuleOutcome]:
     """``run_rules`` for the suite's rules, run in the suite worker (which has GX imported already)."""
-    from orchestration.lib.suite_worker import WORKER
+    from orchestration.lib.suite_worker import run_suite
 
     rules = {rule.name: rule for rule in suite.rules()}
-    return [RuleOutcome(rules[name], success, rows, detail) for name, success, rows, detail in WORKER.run(frame, suite)]
+    return [RuleOutcome(rules[name], success, rows, detail) for name, success, rows, detail in run_suite(frame, suite)]
 
 
 def import_gx():
