@@ -101,8 +101,8 @@ def stage_batch(
         if theirs is not None:
             if sent:
                 try:
-                    count = HELPER.receive()
-                    parsed, by_helper = parsed + count, by_helper + count
+                    done = HELPER.receive()
+                    parsed, by_helper = parsed + done, by_helper + done
                     continue
                 except WorkerGone:
                     helped = False
