@@ -77,8 +77,7 @@ def test_an_unused_server_ends_with_the_process_that_started_it():
 def test_an_interrupt_of_warehouse_dbt_reaches_dbt_in_the_server(tmp_path):
     """dagster-dbt stops dbt on a cancelled run with SIGINT to the process it started: the server's dbt
     gets it too and stops, and warehouse-dbt exits with an error."""
-    server, env = started_server()
-    time.sleep(8)  # let the server finish its imports, so the signal finds dbt running
+    server, env = started_server()  # still importing when the interrupt comes: it waits for dbt to start
     environment = {k: v for k, v in os.environ.items() if k != warm_dbt.SERVER_VAR}
     launcher = subprocess.Popen(
         [LAUNCHER, "parse", "--no-partial-parse", "--target-path", str(tmp_path / "target")],

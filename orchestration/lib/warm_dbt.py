@@ -5,9 +5,9 @@ it reads its arguments, and dagster-dbt starts one per transform step. ``warm_up
 ingest asset starts, starts a server process that does those imports on the other core while ingest
 runs, then waits on a Unix socket. The dbt resource's executable is ``warehouse-dbt`` (``launch``): it
 hands its arguments, working folder, environment and standard streams to the waiting server, which runs
-dbt with them exactly as ``dbt ARGS`` would, and exits with dbt's exit code; a signal it gets (dagster-dbt
-interrupts dbt on a cancelled run) goes on to the server. With no server waiting, ``warehouse-dbt`` is
-plain dbt.
+dbt with them exactly as ``dbt ARGS`` would, and exits with dbt's exit code. A SIGINT or SIGTERM it
+gets (dagster-dbt interrupts dbt on a cancelled run) goes on to the server, at once or as soon as dbt
+starts. With no server waiting, ``warehouse-dbt`` is plain dbt.
 
 A server runs one dbt invocation. It ends when the process that started it ends (it watches a pipe from
 it), so an unused server never outlives its run.
@@ -81,13 +81,26 @@ def launch() -> None:
             server = None
     if server is None:
         os.execv(dbt_path(), [dbt_path(), *sys.argv[1:]])
+    # an interrupt goes on to dbt; one that comes while the server still imports waits for dbt to start
+    server_pid: list[int] = []
+    held: list[int] = []
+
+    def forward(number: int, frame) -> None:  # noqa: ARG001 - a signal handler's signature
+        if server_pid:
+            os.kill(server_pid[0], number)
+        else:
+            held.append(number)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, forward)
     request = json.dumps({"argv": [dbt_path(), *sys.argv[1:]], "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
     socket.send_fds(server, [_INT.pack(len(request))], [0, 1, 2])
     server.sendall(request)
     pid = _receive_int(server)
     if pid is not None:
-        for number in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(number, lambda sent, frame: os.kill(pid, sent))
+        server_pid.append(pid)
+        for number in held:
+            os.kill(pid, number)
     code = _receive_int(server) if pid is not None else None
     if code is None:
         print("warehouse-dbt: the dbt server ended without an exit code", file=sys.stderr)
