@@ -89,7 +89,9 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     invocation = f"warehouse_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"  # as dagster-dbt names it
     target_path = dbt_project.project_dir / "target" / invocation
     try:
-        with environment({**settings.dbt_env(), **server_environment()}), partial_parse_cache(settings, target_path):
+        server = server_environment()
+        context.log.info("dbt runs in the dbt server started during ingest" if server else "dbt starts cold")
+        with environment({**settings.dbt_env(), **server}), partial_parse_cache(settings, target_path):
             try:
                 # --full-refresh rebuilds the incremental models from scratch
                 args = ["build", "--full-refresh"] if full else ["build"]
