@@ -137,7 +137,10 @@ def serve(path: str, listener: socket.socket) -> None:
     size = _INT.unpack(header)[0]
     payload = b""
     while len(payload) < size:
-        payload += connection.recv(size - len(payload))
+        part = connection.recv(size - len(payload))
+        if not part:
+            return  # the caller went away before it said what to run
+        payload += part
     request = json.loads(payload)
     connection.sendall(_INT.pack(os.getpid()))
     for fd, stream in zip(fds, (0, 1, 2), strict=True):

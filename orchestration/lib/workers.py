@@ -93,12 +93,14 @@ class Worker:
         return WorkerGone(f"{cause!r}, exit code {process.returncode}")
 
     def stop(self) -> None:
+        """End the worker: an idle one ends at once when its stdin closes; one still busy (importing, say)
+        is killed after a second, as nothing waits for its answers any more."""
         process, self._process, self._primed = self._process, None, 0
         if process is None:
             return
         process.stdin.close()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=1)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
