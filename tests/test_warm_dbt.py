@@ -93,3 +93,17 @@ def test_an_interrupt_of_warehouse_dbt_reaches_dbt_in_the_server(tmp_path):
     assert launcher.returncode != 0, output
     server.wait(timeout=30)  # dbt stopped (with an exit code, or killed by the signal) and the server ended
     assert not (tmp_path / "target" / "manifest.json").exists()  # the parse did not finish
+
+
+def test_no_socket_to_be_had_means_dbt_starts_cold(tmp_path, monkeypatch):
+    """A socket path is at most 108 bytes: under a long TMPDIR no server starts, ingest goes on, and the
+    transform step runs plain dbt."""
+    from orchestration.lib import warm
+
+    deep = tmp_path / ("d" * 100) / ("e" * 100)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(warm_dbt.tempfile, "tempdir", str(deep))
+    monkeypatch.setattr(warm_dbt, "_server", None)
+    warm.warm_up()
+    assert warm_dbt.server_environment() == {}
+    assert list(deep.iterdir()) == []  # the folder made for the socket is gone again

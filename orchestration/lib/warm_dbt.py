@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -37,17 +38,22 @@ def warm_up() -> None:
     global _server
     if _server is not None and _server[0].poll() is None:
         return
-    path = os.path.join(tempfile.mkdtemp(prefix="warehouse-dbt-"), "socket")
-    # listening before the server has started: a caller that comes early waits in the backlog
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-        listener.bind(path)
-        listener.listen(1)
-        process = subprocess.Popen(
-            [sys.executable, "-m", __name__, path, str(listener.fileno())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            pass_fds=[listener.fileno()],
-        )
+    folder = tempfile.mkdtemp(prefix="warehouse-dbt-")
+    path = os.path.join(folder, "socket")
+    try:
+        # listening before the server has started: a caller that comes early waits in the backlog
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(path)  # fails when TMPDIR makes the path longer than a socket's (108 bytes)
+            listener.listen(1)
+            process = subprocess.Popen(
+                [sys.executable, "-m", __name__, path, str(listener.fileno())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                pass_fds=[listener.fileno()],
+            )
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     _server = (process, path)
 
 
