@@ -11,6 +11,7 @@ chunk of the corpus in memory.
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import shutil
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ from orchestration.lib.places import Gazetteer, load_gazetteer
 from orchestration.lib.warehouse import replace_table
 from orchestration.lib.workers import Worker, WorkerGone
 
+log = logging.getLogger(__name__)
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 
 CHUNK_FILES = 2000  # files parsed, and held in memory, at a time (by each process)
@@ -51,8 +53,11 @@ def start_helper(files: int, divisions: list[dict]) -> None:
     """Start the parse helper, with the gazetteer of these divisions loaded ahead, when a refresh has this
     many files to parse; else stop one left running."""
     if files >= HELPER_MIN_FILES:
-        HELPER.start()
-        HELPER.prime({"divisions": divisions})
+        try:
+            HELPER.start()
+            HELPER.prime({"divisions": divisions})
+        except (OSError, WorkerGone) as exc:  # no second process to be had: the parse steps work alone
+            log.warning("could not start the parse helper (%s); parsing in one process", exc)
     else:
         HELPER.stop()
 
