@@ -9,8 +9,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from orchestration.lib.expectations import run_rules, validate
-from orchestration.lib.suite_worker import WORKER
+from orchestration.lib.expectations import run_rules
+from orchestration.lib.suite_worker import WORKER, validate
 from orchestration.lib.suites import Suite, prepare_documents
 
 DOCUMENTS = Suite("documents", "document_rules")

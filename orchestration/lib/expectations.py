@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from orchestration.lib.suites import FILE_FAILURE_THRESHOLD, Rule, Suite
+from orchestration.lib.suites import FILE_FAILURE_THRESHOLD, Rule
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 MAX_SAMPLE_ROWS = 10
@@ -21,14 +21,6 @@ class RuleOutcome:
     success: bool
     rows: list[int] = field(default_factory=list)  # positions in the frame that broke the rule
     detail: str = ""
-
-
-def validate(frame: pd.DataFrame, suite: Suite) -> list[RuleOutcome]:
-    """``run_rules`` for the suite's rules, run in the suite worker (which has GX imported already)."""
-    from orchestration.lib.suite_worker import run_suite
-
-    rules = {rule.name: rule for rule in suite.rules()}
-    return [RuleOutcome(rules[name], success, rows, detail) for name, success, rows, detail in run_suite(frame, suite)]
 
 
 def import_gx():

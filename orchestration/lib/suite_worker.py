@@ -14,7 +14,7 @@ import logging
 
 import pandas as pd
 
-from orchestration.lib.expectations import run_rules
+from orchestration.lib.expectations import RuleOutcome, run_rules
 from orchestration.lib.suites import Suite
 from orchestration.lib.workers import Worker, WorkerError, WorkerGone
 
@@ -24,15 +24,17 @@ Outcome = tuple[str, bool, list[int], str]
 WORKER = Worker(f"{__name__}:run_suite_request", warm="orchestration.lib.expectations:import_gx")
 
 
-def run_suite(frame: pd.DataFrame, suite: Suite) -> list[Outcome]:
-    """The suite's outcomes on the frame, from the worker (started now if it is not running)."""
+def validate(frame: pd.DataFrame, suite: Suite) -> list[RuleOutcome]:
+    """``run_rules`` for the suite's rules, run in the worker (started now if it is not running)."""
     try:
-        return WORKER.call((frame, suite))
+        found = WORKER.call((frame, suite))
     except WorkerGone as gone:
         log.warning("the suite worker is gone (%s); running the suite here", gone)
-        return run_suite_request((frame, suite))
+        found = run_suite_request((frame, suite))
     except WorkerError as error:
         raise RuntimeError(f"the {suite.name} suite failed in the suite worker:\n{error}") from None
+    rules = {rule.name: rule for rule in suite.rules()}
+    return [RuleOutcome(rules[name], success, rows, detail) for name, success, rows, detail in found]
 
 
 def run_suite_request(request: tuple[pd.DataFrame, Suite]) -> list[Outcome]:

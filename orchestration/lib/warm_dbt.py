@@ -114,14 +114,20 @@ def launch() -> None:
     sys.exit(code)
 
 
-def _receive_int(connection: socket.socket) -> int | None:
+def _receive(connection: socket.socket, size: int) -> bytes | None:
+    """Exactly ``size`` bytes, or None when the other side closes first."""
     data = b""
-    while len(data) < _INT.size:
-        part = connection.recv(_INT.size - len(data))
+    while len(data) < size:
+        part = connection.recv(size - len(data))
         if not part:
             return None
         data += part
-    return _INT.unpack(data)[0]
+    return data
+
+
+def _receive_int(connection: socket.socket) -> int | None:
+    data = _receive(connection, _INT.size)
+    return None if data is None else _INT.unpack(data)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,12 +147,9 @@ def serve(path: str, listener: socket.socket) -> None:
     os.rmdir(os.path.dirname(path))
     header, fds, _, _ = socket.recv_fds(connection, _INT.size, 3)
     size = _INT.unpack(header)[0]
-    payload = b""
-    while len(payload) < size:
-        part = connection.recv(size - len(payload))
-        if not part:
-            return  # the caller went away before it said what to run
-        payload += part
+    payload = _receive(connection, size)
+    if payload is None:
+        return  # the caller went away before it said what to run
     request = json.loads(payload)
     connection.sendall(_INT.pack(os.getpid()))
     for fd, stream in zip(fds, (0, 1, 2), strict=True):
