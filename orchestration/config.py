@@ -39,6 +39,10 @@ DBT_TARGETS = ("duckdb", "spark")
 DOCUMENT_BATCHES_VAR = "WAREHOUSE_DOCUMENT_BATCHES"
 DEFAULT_DOCUMENT_BATCHES = 4
 ALERT_WEBHOOK_VAR = "WAREHOUSE_ALERT_WEBHOOK"
+# How long the warm servers (GX suites, dbt: lib/warm_servers.py) wait for the next refresh before they
+# end; 0: no servers, every step imports GX and dbt itself. One setting for the machine, not a warehouse.
+WARM_SECONDS_VAR = "WAREHOUSE_WARM_SECONDS"
+DEFAULT_WARM_SECONDS = 3600.0
 # Fault injection for the crash tests only: "publish" makes the publish step pause before its rename.
 FAULT_PAUSE_VAR = "WAREHOUSE_FAULT_PAUSE"
 # Run tag: re-read every raw file instead of only new and changed ones (`warehouse refresh --full`).
@@ -120,6 +124,10 @@ class Settings:
         if self.dbt_target == "spark":
             env["SPARK_LOCAL_IP"] = "127.0.0.1"  # local mode: no "hostname resolves to a loopback" warning
         return env
+
+
+def warm_seconds() -> float:
+    return max(0.0, float(os.environ.get(WARM_SECONDS_VAR, DEFAULT_WARM_SECONDS)))
 
 
 def use_project_dagster_home() -> Path:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,8 +15,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.config import PROJECT_ROOT, Settings, load_settings
+from orchestration.config import PROJECT_ROOT, WARM_SECONDS_VAR, Settings, load_settings
 from orchestration.defs.resources import build_resources
+from orchestration.lib import warm_servers
+
+# The refreshes of the suite share one GX and one dbt server, which end half a minute after the last use
+# (an hour outside the tests); the suite's subprocesses inherit this.
+os.environ.setdefault(WARM_SECONDS_VAR, "30")
 
 REPO_RAW = PROJECT_ROOT / "raw"
 SHARED_RAW = (PROJECT_ROOT.parent / "shared" / "raw").resolve()
@@ -68,6 +75,20 @@ def run_refresh(warehouse_dir: Path, *roots: Path) -> Refresh:
         raise_on_error=False,
     )
     return Refresh(settings=settings, result=result)
+
+
+@pytest.fixture
+def own_warm_servers(monkeypatch) -> Iterator[str]:
+    """Warm servers of this test alone, in a folder of their own (short: a socket path has at most 108
+    bytes), killed when the test ends; yields the folder."""
+    folder = tempfile.mkdtemp(prefix="warm-")
+    monkeypatch.setattr(warm_servers, "runtime_dir", lambda: folder)
+    started = len(warm_servers._started)
+    yield folder
+    for process in warm_servers._started[started:]:
+        process.kill()
+        process.wait()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
-"""The suite worker: a child process that has GX imported before a check runs, with the same outcomes
-as running the suite in this process, and a fall-back when it is gone."""
+"""The suite server: a warm server that has GX imported before a check runs, with the same outcomes as
+running the suite in this process, and a fall-back when there is none."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -9,8 +10,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from orchestration.lib import suite_worker, warm_servers
 from orchestration.lib.expectations import run_rules
-from orchestration.lib.suite_worker import WORKER, validate
+from orchestration.lib.suite_worker import validate
 from orchestration.lib.suites import Suite, prepare_documents
 
 DOCUMENTS = Suite("documents", "document_rules")
@@ -51,7 +53,12 @@ def test_listing_the_rules_does_not_import_gx():
     assert done.stdout.strip() == "[]"
 
 
-def test_the_worker_gives_the_outcomes_of_the_suite_run_here():
+def started_server() -> subprocess.Popen:
+    suite_worker.warm_up(60)
+    return warm_servers._started[-1]
+
+
+def test_the_server_gives_the_outcomes_of_the_suite_run_here(own_warm_servers, caplog):
     frame = documents_frame()
     here = outcomes(run_rules(frame, DOCUMENTS.name, DOCUMENTS.rules()))
     assert {name for name, success, _, _ in here if not success} == {
@@ -61,31 +68,52 @@ def test_the_worker_gives_the_outcomes_of_the_suite_run_here():
         "one_row_per_file",
         "complete_text",
     }
+    server = started_server()
     assert outcomes(validate(frame, DOCUMENTS)) == here
+    assert outcomes(validate(frame, DOCUMENTS)) == here  # the next check, from the same warm state
+    assert server.poll() is None and "running the documents suite here" not in caplog.text
 
 
-def test_a_worker_that_died_is_replaced_and_the_suite_still_runs(monkeypatch):
+def test_without_a_server_the_suite_runs_here(own_warm_servers, caplog):
     frame = documents_frame()
-    expected = outcomes(validate(frame, DOCUMENTS))
-    first = WORKER._process
-    first.kill()
-    first.wait()
-    assert outcomes(validate(frame, DOCUMENTS)) == expected  # started again for this request
-    second = WORKER._process
-    assert second is not first and second.poll() is None
-    second.kill()
-    second.wait()
-    with monkeypatch.context() as patch:
-        patch.setattr(WORKER, "start", lambda: None)  # it dies after the check found it running
-        assert outcomes(validate(frame, DOCUMENTS)) == expected  # run in this process
-    assert WORKER._process is None
-    assert outcomes(validate(frame, DOCUMENTS)) == expected  # the next request has a worker again
-    assert WORKER._process.poll() is None
+    expected = outcomes(run_rules(frame, DOCUMENTS.name, DOCUMENTS.rules()))
+    assert outcomes(validate(frame, DOCUMENTS)) == expected
+    assert "no suite server is there; running the documents suite here" in caplog.text
+    server = started_server()
+    server.kill()
+    server.wait()  # its socket is left behind
+    assert outcomes(validate(frame, DOCUMENTS)) == expected
+    replacement = started_server()
+    assert replacement is not server and outcomes(validate(frame, DOCUMENTS)) == expected
 
 
-def test_a_suite_that_fails_in_the_worker_fails_the_check_with_its_traceback():
+def exit_unless_in(pid: int) -> None:
+    if os.getpid() != pid:
+        os._exit(3)
+
+
+class EndsAnotherProcessThatUnpicklesIt:
+    """Harmless here (GX copies the frame with its attrs), the end of the server's child."""
+
+    def __reduce__(self):
+        return (exit_unless_in, (os.getpid(),))
+
+
+def test_a_server_that_dies_before_it_answers_leaves_the_suite_to_the_check(own_warm_servers, caplog):
+    server = started_server()
+    frame = documents_frame()
+    expected = outcomes(run_rules(frame, DOCUMENTS.name, DOCUMENTS.rules()))
+    frame.attrs["poison"] = EndsAnotherProcessThatUnpicklesIt()  # the server's child dies reading the request
+    assert outcomes(validate(frame, DOCUMENTS)) == expected
+    assert "the suite server did not answer" in caplog.text and "running the documents suite here" in caplog.text
+    assert server.poll() is None  # only the child died
+
+
+def test_a_suite_that_fails_in_the_server_fails_the_check_with_its_traceback(own_warm_servers):
+    server = started_server()
     broken = Suite("statistics", "statistics_rules", (None,))  # the code rule sorts its known codes
     frame = pd.DataFrame({"region_code": ["310000"], "value": [1.0]})
-    with pytest.raises(RuntimeError, match="(?s)statistics suite failed in the suite worker.*TypeError"):
+    with pytest.raises(RuntimeError, match="(?s)statistics suite failed in the suite server.*TypeError"):
         validate(frame, broken)
-    assert outcomes(validate(documents_frame(), DOCUMENTS))  # the worker answers the next request
+    assert outcomes(validate(documents_frame(), DOCUMENTS))  # the server answers the next request
+    assert server.poll() is None

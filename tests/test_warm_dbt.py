@@ -1,16 +1,15 @@
-"""warehouse-dbt: dbt run by a server that imported dbt beforehand, as plain dbt would run it, and plain
-dbt when no server waits."""
+"""warehouse-dbt: dbt run by a warm server (a forked child of one that imported dbt beforehand), as plain
+dbt would run it, and plain dbt when there is no server."""
 
 import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 from orchestration.config import DBT_PROJECT_DIR
-from orchestration.lib import warm_dbt
+from orchestration.lib import warm, warm_dbt, warm_servers
 
 LAUNCHER = str(Path(sys.executable).parent / "warehouse-dbt")
 
@@ -22,10 +21,28 @@ def dbt(*args: str, env: dict | None = None, cwd: Path = DBT_PROJECT_DIR) -> sub
     )
 
 
-def started_server() -> tuple[subprocess.Popen, dict[str, str]]:
-    warm_dbt.warm_up()
-    process = warm_dbt._server[0]
-    return process, warm_dbt.server_environment()
+def started_server(idle_seconds: float = 60) -> tuple[subprocess.Popen, dict[str, str]]:
+    warm_dbt.warm_up(idle_seconds)
+    return warm_servers._started[-1], warm_dbt.server_environment()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def wait_for(condition, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return condition()
 
 
 def test_without_a_server_it_is_plain_dbt(tmp_path):
@@ -36,74 +53,98 @@ def test_without_a_server_it_is_plain_dbt(tmp_path):
     assert gone.returncode == 0 and "Usage: dbt" in gone.stdout
 
 
-def test_the_server_runs_dbt_with_the_callers_arguments_folder_environment_and_streams(tmp_path):
+def test_one_server_runs_each_dbt_with_its_callers_arguments_folder_environment_and_streams(tmp_path, own_warm_servers):
     server, env = started_server()
     done = dbt("debug", "--config-dir", env={**env, "DBT_PROFILES_DIR": str(tmp_path)})
     assert done.returncode == 0
     assert str(tmp_path) in done.stdout  # the caller's environment
-    assert server.wait(timeout=30) == 0  # one invocation per server
-    assert not Path(env[warm_dbt.SERVER_VAR]).exists()
-
-    server, env = started_server()
+    assert server.poll() is None  # it waits for the next one
+    warm_dbt.warm_up(60)
+    assert len(warm_servers._started) and warm_servers._started[-1] is server  # no second server
     done = dbt("debug", "--config-dir", env=env, cwd=DBT_PROJECT_DIR)
     assert done.returncode == 0 and str(DBT_PROJECT_DIR) in done.stdout  # the caller's folder: its profiles.yml
-    server.wait(timeout=30)
-
-
-def test_the_server_gives_back_dbts_exit_code():
-    server, env = started_server()
     wrong = dbt("no-such-command", env=env)
-    assert wrong.returncode == 2 and "No such command 'no-such-command'" in wrong.stderr
-    server.wait(timeout=30)
+    assert wrong.returncode == 2 and "No such command 'no-such-command'" in wrong.stderr  # dbt's exit code
+    assert server.poll() is None
 
 
-def test_an_unused_server_ends_with_the_process_that_started_it():
-    script = textwrap.dedent(
-        """
-        from orchestration.lib import warm_dbt
-        warm_dbt.warm_up()
-        print(warm_dbt._server[0].pid, warm_dbt._server[1])
-        """
-    )
-    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, check=True)
-    pid, socket_path = done.stdout.split()
-    deadline = time.monotonic() + 30
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not Path(f"/proc/{pid}").exists()
-    assert not Path(socket_path).parent.exists()
+def test_a_server_ends_when_idle_and_one_for_other_code_is_not_used(own_warm_servers, monkeypatch):
+    server, env = started_server(idle_seconds=2)
+    assert dbt("--version", env=env).returncode == 0  # a request starts the idle time again
+    assert server.wait(timeout=60) == 0
+    assert not Path(env[warm_dbt.SERVER_VAR]).exists() and warm_dbt.server_environment() == {}
+
+    server, env = started_server()
+    monkeypatch.setattr(warm_servers, "fingerprint", lambda: "changed-code")
+    assert warm_dbt.server_environment() == {}  # the code changed: the server of the old code is not asked
+    newer, newer_env = started_server()
+    assert newer is not server and newer_env != env and newer.poll() is None and server.poll() is None
 
 
-def test_an_interrupt_of_warehouse_dbt_reaches_dbt_in_the_server(tmp_path):
-    """dagster-dbt stops dbt on a cancelled run with SIGINT to the process it started: the server's dbt
-    gets it too and stops, and warehouse-dbt exits with an error."""
+def test_a_socket_left_by_a_killed_server_is_replaced(own_warm_servers):
+    server, env = started_server()
+    server.kill()
+    server.wait()
+    assert Path(env[warm_dbt.SERVER_VAR]).exists()  # nobody removed it
+    replacement, env = started_server()
+    assert replacement is not server
+    assert dbt("--version", env=env).returncode == 0
+
+
+def test_an_interrupt_of_warehouse_dbt_reaches_dbt_in_the_server(tmp_path, own_warm_servers):
+    """dagster-dbt stops dbt on a cancelled run with SIGINT to the process it started: the server's child
+    running dbt gets it too and stops, warehouse-dbt exits with an error, and the server goes on."""
     server, env = started_server()  # still importing when the interrupt comes: it waits for dbt to start
+    launcher = parse_in_server(tmp_path, env)
+    time.sleep(1.5)
+    assert launcher.poll() is None, "dbt parse ended before it could be interrupted"
+    launcher.send_signal(signal.SIGINT)
+    output = launcher.communicate(timeout=60)[0].decode()
+    assert launcher.returncode != 0, output
+    assert wait_for(lambda: not children(server.pid))  # dbt stopped
+    assert not (tmp_path / "target" / "manifest.json").exists()  # the parse did not finish
+    assert server.poll() is None
+
+
+def test_a_killed_warehouse_dbt_stops_its_dbt(tmp_path, own_warm_servers):
+    """A refresh killed outright (its process group, SIGKILL) cannot pass anything on: dbt in the server
+    notices that its caller is gone and stops, instead of writing on in the build database."""
+    server, env = started_server()
+    assert dbt("--version", env=env).returncode == 0  # the server has done its imports
+    launcher = parse_in_server(tmp_path, env)
+    assert wait_for(lambda: children(server.pid), seconds=10)
+    launcher.kill()
+    launcher.wait()
+    assert wait_for(lambda: not children(server.pid))
+    assert not (tmp_path / "target" / "manifest.json").exists()
+    assert server.poll() is None
+
+
+def parse_in_server(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen:
     environment = {k: v for k, v in os.environ.items() if k != warm_dbt.SERVER_VAR}
-    launcher = subprocess.Popen(
+    return subprocess.Popen(
         [LAUNCHER, "parse", "--no-partial-parse", "--target-path", str(tmp_path / "target")],
         env={**environment, **env, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)},
         cwd=DBT_PROJECT_DIR,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    time.sleep(1.5)
-    assert server.poll() is None and launcher.poll() is None, "dbt parse ended before it could be interrupted"
-    launcher.send_signal(signal.SIGINT)
-    output = launcher.communicate(timeout=60)[0].decode()
-    assert launcher.returncode != 0, output
-    server.wait(timeout=30)  # dbt stopped (with an exit code, or killed by the signal) and the server ended
-    assert not (tmp_path / "target" / "manifest.json").exists()  # the parse did not finish
 
 
 def test_no_socket_to_be_had_means_dbt_starts_cold(tmp_path, monkeypatch):
     """A socket path is at most 108 bytes: under a long TMPDIR no server starts, ingest goes on, and the
     transform step runs plain dbt."""
-    from orchestration.lib import warm
-
     deep = tmp_path / ("d" * 100) / ("e" * 100)
     deep.mkdir(parents=True)
-    monkeypatch.setattr(warm_dbt.tempfile, "tempdir", str(deep))
-    monkeypatch.setattr(warm_dbt, "_server", None)
+    monkeypatch.setattr(warm_servers.tempfile, "tempdir", str(deep))
+    started = len(warm_servers._started)
     warm.warm_up()
     assert warm_dbt.server_environment() == {}
-    assert list(deep.iterdir()) == []  # the folder made for the socket is gone again
+    assert len(warm_servers._started) == started
+    assert [p.name for p in deep.rglob("*")] == [warm_servers.runtime_dir().rsplit("/", 1)[1]]  # no socket
+
+
+def test_no_warm_servers_with_warm_seconds_zero(own_warm_servers, monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_WARM_SECONDS", "0")
+    warm.warm_up()
+    assert os.listdir(own_warm_servers) == []

@@ -2,15 +2,13 @@
 
 A dbt process spends its first 2-3 s here importing dbt-core, the adapter and their serializers before
 it reads its arguments, and dagster-dbt starts one per transform step. ``warm_up()``, called when an
-ingest asset starts, starts a server process that does those imports on the other core while ingest
-runs, then waits on a Unix socket. The dbt resource's executable is ``warehouse-dbt`` (``launch``): it
-hands its arguments, working folder, environment and standard streams to the waiting server, which runs
-dbt with them exactly as ``dbt ARGS`` would, and exits with dbt's exit code. A SIGINT or SIGTERM it
-gets (dagster-dbt interrupts dbt on a cancelled run) goes on to the server, at once or as soon as dbt
-starts. With no server waiting, ``warehouse-dbt`` is plain dbt.
-
-A server runs one dbt invocation. It ends when the process that started it ends (it watches a pipe from
-it), so an unused server never outlives its run.
+ingest asset starts, makes sure a dbt server (``warm_servers.Server``) is there: one that has done those
+imports, started now on the other core while ingest runs, or still waiting from an earlier refresh. The
+dbt resource's executable is ``warehouse-dbt`` (``launch``): it hands its arguments, working folder,
+environment and standard streams to the server, whose forked child runs dbt with them exactly as
+``dbt ARGS`` would, and exits with dbt's exit code. A SIGINT or SIGTERM it gets (dagster-dbt interrupts
+dbt on a cancelled run) goes on to that child, at once or as soon as dbt starts; a ``warehouse-dbt``
+that is killed stops its dbt too. With no server there, ``warehouse-dbt`` is plain dbt.
 
 This module imports only the standard library at the top: ``warehouse-dbt`` starts with it.
 """
@@ -19,50 +17,28 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 
-SERVER_VAR = "WAREHOUSE_DBT_SERVER"  # the socket of the waiting server, in the dbt step's environment
+from orchestration.lib.warm_servers import Server, serve
+
+SERVER_VAR = "WAREHOUSE_DBT_SERVER"  # the server's socket, in the dbt step's environment
+SERVER = Server("dbt", __name__)
 _INT = struct.Struct("!i")
-_server: tuple[subprocess.Popen, str] | None = None
 
 
-def warm_up() -> None:
-    """Start a dbt server unless one is starting or waiting already."""
-    global _server
-    if _server is not None and _server[0].poll() is None:
-        return
-    folder = tempfile.mkdtemp(prefix="warehouse-dbt-")
-    path = os.path.join(folder, "socket")
-    try:
-        # listening before the server has started: a caller that comes early waits in the backlog
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-            listener.bind(path)  # fails when TMPDIR makes the path longer than a socket's (108 bytes)
-            listener.listen(1)
-            process = subprocess.Popen(
-                [sys.executable, "-m", __name__, path, str(listener.fileno())],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                pass_fds=[listener.fileno()],
-            )
-    except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    _server = (process, path)
+def warm_up(idle_seconds: float) -> None:
+    """Start a dbt server unless one is there, to wait ``idle_seconds`` for each next dbt run."""
+    SERVER.ensure(idle_seconds)
 
 
 def server_environment() -> dict[str, str]:
-    """What points ``warehouse-dbt`` at the server, while one is starting or waiting (a server that is
-    still importing takes the connection and answers when it is ready)."""
-    if _server is not None and _server[0].poll() is None:
-        return {SERVER_VAR: _server[1]}
-    return {}
+    """What points ``warehouse-dbt`` at the server, when there is one."""
+    path = SERVER.path
+    return {SERVER_VAR: path} if os.path.exists(path) else {}
 
 
 def dbt_path() -> str:
@@ -75,7 +51,7 @@ def dbt_path() -> str:
 
 
 def launch() -> None:
-    """``warehouse-dbt ARGS``: run ``dbt ARGS`` in the waiting server, or here when there is none."""
+    """``warehouse-dbt ARGS``: run ``dbt ARGS`` in the server, or here when there is none."""
     path = os.environ.pop(SERVER_VAR, None)
     server = None
     if path:
@@ -103,11 +79,14 @@ def launch() -> None:
     socket.send_fds(server, [_INT.pack(len(request))], [0, 1, 2])
     server.sendall(request)
     pid = _receive_int(server)
-    if pid is not None:
-        server_pid.append(pid)
-        for number in held:
-            os.kill(pid, number)
-    code = _receive_int(server) if pid is not None else None
+    if pid is None:  # the server ended (idle) before it took the request: nothing ran
+        if held:
+            sys.exit(130)
+        os.execv(dbt_path(), [dbt_path(), *sys.argv[1:]])
+    server_pid.append(pid)
+    for number in held:
+        os.kill(pid, number)
+    code = _receive_int(server)
     if code is None:
         print("warehouse-dbt: the dbt server ended without an exit code", file=sys.stderr)
         sys.exit(2)
@@ -134,22 +113,14 @@ def _receive_int(connection: socket.socket) -> int | None:
 # the server
 
 
-def serve(path: str, listener: socket.socket) -> None:
-    _exit_with_parent(os.dup(0), path)
+def run_request(connection: socket.socket) -> None:
+    """In a child of the server: one ``warehouse-dbt`` call, as dbt would run it in that process."""
+    from dbt.cli.main import cli  # imported by the server already
 
-    # what takes the seconds: dbt-core, click, mashumaro's serializers, and the adapter dbt loads first
-    import dbt.adapters.duckdb  # noqa: F401
-    from dbt.cli.main import cli
-
-    connection, _ = listener.accept()
-    listener.close()
-    os.unlink(path)
-    os.rmdir(os.path.dirname(path))
     header, fds, _, _ = socket.recv_fds(connection, _INT.size, 3)
-    size = _INT.unpack(header)[0]
-    payload = _receive(connection, size)
+    payload = _receive(connection, _INT.unpack(header)[0]) if len(header) == _INT.size else None
     if payload is None:
-        return  # the caller went away before it said what to run
+        return  # a probe (Server.ensure), or a caller that went away before it said what to run
     request = json.loads(payload)
     connection.sendall(_INT.pack(os.getpid()))
     for fd, stream in zip(fds, (0, 1, 2), strict=True):
@@ -159,6 +130,8 @@ def serve(path: str, listener: socket.socket) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = request["argv"]
+    done = threading.Event()
+    threading.Thread(target=_stop_with_caller, args=(connection, done), daemon=True).start()
     try:
         cli.main(args=sys.argv[1:], prog_name="dbt")
         code = 0
@@ -168,24 +141,23 @@ def serve(path: str, listener: socket.socket) -> None:
         code = 130
     sys.stdout.flush()
     sys.stderr.flush()
+    done.set()
     connection.sendall(_INT.pack(code))
 
 
-def _exit_with_parent(fd: int, path: str) -> None:
-    """End this process, and remove its socket, when the pipe from the process that started it closes."""
-
-    def watch() -> None:
-        while os.read(fd, 1024):
-            pass
-        for remove, target in ((os.unlink, path), (os.rmdir, os.path.dirname(path))):
-            try:
-                remove(target)
-            except OSError:
-                pass
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
+def _stop_with_caller(connection: socket.socket, done: threading.Event) -> None:
+    """End dbt when its ``warehouse-dbt`` is gone (killed with its run) before dbt has finished."""
+    try:
+        connection.recv(1)
+    except OSError:
+        pass
+    if not done.is_set():
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], socket.socket(fileno=int(sys.argv[2])))
+    # what takes the seconds: dbt-core, click, mashumaro's serializers, and the adapter dbt loads first
+    import dbt.adapters.duckdb  # noqa: F401
+    import dbt.cli.main  # noqa: F401
+
+    serve(run_request)
