@@ -18,7 +18,7 @@ from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.expectations import judge, sample_rows
 from orchestration.lib.quality_log import CheckRecord, record_checks, replace_rule_failures
-from orchestration.lib.suite_worker import validate
+from orchestration.lib.suite_server import validate
 from orchestration.lib.suites import Suite, prepare_documents, prepare_statistics
 
 

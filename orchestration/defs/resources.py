@@ -99,7 +99,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             fault_pause=settings.fault_pause or "",
         ),
         # dbt from this interpreter's environment, whatever PATH the run was started with, run by
-        # warehouse-dbt in a process that imported dbt during ingest (lib/warm_dbt.py)
+        # warehouse-dbt in a warm dbt server, a process that has imported dbt (lib/warm_dbt.py)
         "dbt": WarehouseDbt(
             project_dir=str(DBT_PROJECT_DIR),
             target=settings.dbt_target,

@@ -90,7 +90,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     target_path = dbt_project.project_dir / "target" / invocation
     try:
         server = server_environment()
-        context.log.info("dbt runs in the dbt server started during ingest" if server else "dbt starts cold")
+        context.log.info("dbt runs in the warm dbt server" if server else "dbt starts cold: no dbt server is there")
         with environment({**settings.dbt_env(), **server}), partial_parse_cache(settings, target_path):
             try:
                 # --full-refresh rebuilds the incremental models from scratch

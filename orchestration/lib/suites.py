@@ -8,7 +8,7 @@ blocking check instead. Table rules (schema, types) have no rows: they pass or f
 
 GX is imported only when a rule's expectation is built: it takes seconds, and neither loading the
 Dagster definitions nor listing the rules (the check judges outcomes by them) needs it. The rules of a
-source are named by a ``Suite``, so a worker process can build and run them (``suite_worker.py``).
+source are named by a ``Suite``, so the suite server can build and run them (``suite_server.py``).
 """
 
 from __future__ import annotations

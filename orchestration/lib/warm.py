@@ -5,7 +5,7 @@ done already (``warm_servers``)."""
 import logging
 
 from orchestration.config import warm_seconds
-from orchestration.lib import suite_worker, warm_dbt
+from orchestration.lib import suite_server, warm_dbt
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ def warm_up() -> None:
     idle = warm_seconds()
     if not idle:
         return
-    for start in (suite_worker.warm_up, warm_dbt.warm_up):
+    for start in (suite_server.warm_up, warm_dbt.warm_up):
         try:
             start(idle)
         except OSError as exc:

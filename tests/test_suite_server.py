@@ -10,9 +10,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from orchestration.lib import suite_worker, warm_servers
+from orchestration.lib import suite_server, warm_servers
 from orchestration.lib.expectations import run_rules
-from orchestration.lib.suite_worker import validate
+from orchestration.lib.suite_server import validate
 from orchestration.lib.suites import Suite, prepare_documents
 
 DOCUMENTS = Suite("documents", "document_rules")
@@ -54,7 +54,7 @@ def test_listing_the_rules_does_not_import_gx():
 
 
 def started_server() -> subprocess.Popen:
-    suite_worker.warm_up(60)
+    suite_server.warm_up(60)
     return warm_servers._started[-1]
 
 
