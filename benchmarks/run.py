@@ -415,9 +415,9 @@ def main(argv: list[str] | None = None) -> None:
         say("## One new document (the assets the file sensor selects: documents and everything downstream)")
         say()
         say(
-            "Warm: the GX and dbt servers of the refresh before are waiting (a refresh within "
-            "`WAREHOUSE_WARM_SECONDS`, an hour by default, of the last one). Cold: none is, and the refresh "
-            "starts them as it starts ingest."
+            "Warm: the GX and dbt servers of the refresh before are waiting, as they wait for a refresh "
+            "within `WAREHOUSE_WARM_SECONDS` (15 minutes) of the last one or of the file sensor's last tick. "
+            "Cold: none is, and the refresh starts them as it starts ingest."
         )
         say()
         say(

@@ -42,7 +42,7 @@ ALERT_WEBHOOK_VAR = "WAREHOUSE_ALERT_WEBHOOK"
 # How long the warm servers (GX suites, dbt: lib/warm_servers.py) wait for the next refresh before they
 # end; 0: no servers, every step imports GX and dbt itself. One setting for the machine, not a warehouse.
 WARM_SECONDS_VAR = "WAREHOUSE_WARM_SECONDS"
-DEFAULT_WARM_SECONDS = 3600.0
+DEFAULT_WARM_SECONDS = 900.0
 # Fault injection for the crash tests only: "publish" makes the publish step pause before its rename.
 FAULT_PAUSE_VAR = "WAREHOUSE_FAULT_PAUSE"
 # Run tag: re-read every raw file instead of only new and changed ones (`warehouse refresh --full`).

@@ -20,7 +20,7 @@ from orchestration.defs.resources import build_resources
 from orchestration.lib import warm_servers
 
 # The refreshes of the suite share one GX and one dbt server, which end half a minute after the last use
-# (an hour outside the tests); the suite's subprocesses inherit this.
+# (fifteen minutes outside the tests); the suite's subprocesses inherit this.
 os.environ.setdefault(WARM_SECONDS_VAR, "30")
 
 REPO_RAW = PROJECT_ROOT / "raw"

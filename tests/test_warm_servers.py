@@ -1,12 +1,17 @@
-"""The warm servers across refreshes: the first refresh starts the GX suite server and the dbt server, the
-next one finds both waiting and runs its checks and dbt in them."""
+"""The warm servers across refreshes: the first refresh (or the file sensor's tick) starts the GX suite
+server and the dbt server, the next refresh finds both waiting and runs its checks and dbt in them."""
 
 import logging
+import os
 
+import dagster as dg
+
+from orchestration.config import load_settings
 from orchestration.defs import transform
-from orchestration.lib import warm_servers
+from orchestration.defs.resources import build_resources
+from orchestration.lib import warm, warm_servers
 
-from .conftest import REPO_RAW, run_refresh
+from .conftest import REPO_RAW, run_refresh, warehouse_definitions
 
 
 def test_a_second_refresh_finds_both_servers_waiting(tmp_path, own_warm_servers, monkeypatch, caplog):
@@ -29,3 +34,34 @@ def test_a_second_refresh_finds_both_servers_waiting(tmp_path, own_warm_servers,
     assert all(server.poll() is None for server in servers)
     assert len(dbt_servers) == 2 and all(dbt_servers)  # dbt ran in the server both times
     assert "suite server" not in caplog.text  # every check ran in the suite server
+
+
+def test_the_file_sensor_keeps_the_servers_ready(tmp_path, own_warm_servers):
+    """Under the daemon the sensor ticks every minute: each tick makes sure both servers are there (and
+    so keeps them from ending), so the refresh a landed file starts finds them ready."""
+    settings = load_settings({"WAREHOUSE_DIR": str(tmp_path / "wh"), "WAREHOUSE_RAW_ROOTS": str(REPO_RAW)})
+    defs = warehouse_definitions()
+    sensor = defs.resolve_sensor_def("raw_files_sensor")
+    started = len(warm_servers._started)
+    with dg.build_sensor_context(
+        resources=build_resources(settings), repository_def=defs.get_repository_def()
+    ) as context:
+        sensor.evaluate_tick(context)
+    servers = warm_servers._started[started:]
+    assert len(servers) == 2 and all(server.poll() is None for server in servers)
+    assert sorted(name.split("-")[0] for name in os.listdir(own_warm_servers)) == ["dbt", "suites"]
+
+
+def test_a_socket_folder_others_can_reach_is_not_used(tmp_path, monkeypatch, caplog):
+    """The dbt server is handed the step's environment: its socket lives only in a folder of this user's
+    alone. One that others can write to is refused, and the steps start cold."""
+    monkeypatch.setattr(warm_servers.tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"warehouse-warm-{os.getuid()}"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    started = len(warm_servers._started)
+    warm.warm_up()
+    assert len(warm_servers._started) == started and list(folder.iterdir()) == []
+    assert "must belong to this user alone" in caplog.text
+    folder.chmod(0o700)
+    assert warm_servers.runtime_dir() == str(folder)

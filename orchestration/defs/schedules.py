@@ -13,6 +13,7 @@ import duckdb
 from orchestration.defs.resources import Warehouse
 from orchestration.lib.alerts import record_alert
 from orchestration.lib.corpus import document_files
+from orchestration.lib.warm import warm_up
 
 # Daily refresh at 02:00 Beijing time; the freshness check warns past this age.
 MAX_PUBLICATION_AGE = timedelta(hours=26)
@@ -80,7 +81,9 @@ def scan_raw_files(warehouse: Warehouse, previous: dict) -> tuple[dict, dict[str
 @dg.sensor(job=warehouse_refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
 def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     """A new, changed or deleted raw file starts a refresh of the assets that read it and everything
-    downstream; the run key is the hash of the changes, so the same content never runs twice."""
+    downstream; the run key is the hash of the changes, so the same content never runs twice. Every tick
+    also keeps the warm GX and dbt servers there (lib/warm.py), so that refresh finds them ready."""
+    warm_up()
     state, changes = scan_raw_files(warehouse, json.loads(context.cursor) if context.cursor else {})
     context.update_cursor(json.dumps(state))
     if not changes:

@@ -50,9 +50,13 @@ def fingerprint() -> str:
 
 
 def runtime_dir() -> str:
-    """This user's folder for the servers' sockets (only the user can reach them)."""
+    """This user's folder for the servers' sockets, which only the user can reach: a dbt server is handed
+    the step's environment and standard streams."""
     folder = os.path.join(tempfile.gettempdir(), f"warehouse-warm-{os.getuid()}")
     os.makedirs(folder, mode=0o700, exist_ok=True)
+    stat = os.stat(folder)
+    if stat.st_uid != os.getuid() or stat.st_mode & 0o077:
+        raise PermissionError(f"{folder} must belong to this user alone (owner {stat.st_uid}, mode {stat.st_mode:o})")
     return folder
 
 
