@@ -3,8 +3,10 @@ dbt would run it, and plain dbt when there is no server."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +53,25 @@ def test_without_a_server_it_is_plain_dbt(tmp_path):
     assert wrong.returncode == 2 and "No such command 'no-such-command'" in wrong.stderr
     gone = dbt("--help", env={warm_dbt.SERVER_VAR: str(tmp_path / "no-socket")})
     assert gone.returncode == 0 and "Usage: dbt" in gone.stdout
+
+
+def test_a_server_that_ends_before_it_takes_the_request_leaves_it_to_plain_dbt(tmp_path):
+    """A server ending at the end of its idle time may have accepted a caller it never serves: the caller
+    runs plain dbt, as with no server."""
+    path = str(tmp_path / "s.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(path)
+        listener.listen(1)
+
+        def take_and_go() -> None:
+            connection, _ = listener.accept()
+            connection.close()
+
+        ending = threading.Thread(target=take_and_go)
+        ending.start()
+        done = dbt("--help", env={warm_dbt.SERVER_VAR: path})
+        ending.join()
+    assert done.returncode == 0 and "Usage: dbt" in done.stdout
 
 
 def test_one_server_runs_each_dbt_with_its_callers_arguments_folder_environment_and_streams(tmp_path, own_warm_servers):

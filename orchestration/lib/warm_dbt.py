@@ -76,8 +76,11 @@ def launch() -> None:
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, forward)
     request = json.dumps({"argv": [dbt_path(), *sys.argv[1:]], "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
-    socket.send_fds(server, [_INT.pack(len(request))], [0, 1, 2])
-    server.sendall(request)
+    try:
+        socket.send_fds(server, [_INT.pack(len(request))], [0, 1, 2])
+        server.sendall(request)
+    except OSError:  # a server that ended after it accepted
+        pass
     pid = _receive_int(server)
     if pid is None:  # the server ended (idle) before it took the request: nothing ran
         if held:
@@ -94,10 +97,13 @@ def launch() -> None:
 
 
 def _receive(connection: socket.socket, size: int) -> bytes | None:
-    """Exactly ``size`` bytes, or None when the other side closes first."""
+    """Exactly ``size`` bytes, or None when the other side closes (or resets) first."""
     data = b""
     while len(data) < size:
-        part = connection.recv(size - len(data))
+        try:
+            part = connection.recv(size - len(data))
+        except ConnectionResetError:
+            part = b""
         if not part:
             return None
         data += part

@@ -29,7 +29,7 @@ import sys
 import sysconfig
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -127,11 +127,7 @@ def serve(handle: Callable[[socket.socket], None]) -> None:
     idle, inode = float(sys.argv[3]), int(sys.argv[4])
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the children are reaped as they end
     listener.settimeout(idle)
-    while True:
-        try:
-            connection, _ = listener.accept()
-        except TimeoutError:
-            break
+    for connection in _accepted(listener):
         _fork(handle, connection, listener)
     try:
         if os.stat(path).st_ino == inode:  # still this server's socket, not a newer server's
@@ -139,12 +135,17 @@ def serve(handle: Callable[[socket.socket], None]) -> None:
     except OSError:
         pass
     listener.setblocking(False)
+    for connection in _accepted(listener):
+        _fork(handle, connection, listener)
+
+
+def _accepted(listener: socket.socket) -> Iterator[socket.socket]:
+    """Connections until none comes: in the idle time (a timeout), or waiting already (non-blocking)."""
     while True:
         try:
-            connection, _ = listener.accept()
-        except OSError:
-            break
-        _fork(handle, connection, listener)
+            yield listener.accept()[0]
+        except OSError:  # TimeoutError, BlockingIOError
+            return
 
 
 def _fork(handle: Callable[[socket.socket], None], connection: socket.socket, listener: socket.socket) -> None:
