@@ -112,6 +112,18 @@ def test_a_socket_left_by_a_killed_server_is_replaced(own_warm_servers):
     assert dbt("--version", env=env).returncode == 0
 
 
+def test_dbt_in_the_server_leaves_nothing_behind(tmp_path, own_warm_servers):
+    """The server's child ends as a dbt process would: its multiprocessing locks are released, not left
+    to the tracker that would report them leaked on the run's output."""
+    server, env = started_server()
+    done = dbt(
+        "parse", "--target-path", str(tmp_path / "target"), env={**env, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+    )
+    assert done.returncode == 0 and (tmp_path / "target" / "manifest.json").exists(), done.stdout + done.stderr
+    assert "leaked" not in done.stdout + done.stderr
+    assert server.poll() is None
+
+
 def test_an_interrupt_of_warehouse_dbt_reaches_dbt_in_the_server(tmp_path, own_warm_servers):
     """dagster-dbt stops dbt on a cancelled run with SIGINT to the process it started: the server's child
     running dbt gets it too and stops, warehouse-dbt exits with an error, and the server goes on."""

@@ -159,6 +159,7 @@ def _fork(handle: Callable[[socket.socket], None], connection: socket.socket, li
             code = 0
         except BaseException:  # noqa: BLE001 - said on the way out; the caller sees its connection close
             traceback.print_exc()
-        finally:
-            os._exit(code)
+        # an interpreter's own exit, not os._exit: what the handler made is released as in a process of
+        # its own (dbt's multiprocessing locks would otherwise be reported leaked by their tracker)
+        sys.exit(code)
     connection.close()
