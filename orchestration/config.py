@@ -127,7 +127,11 @@ class Settings:
 
 
 def warm_seconds() -> float:
-    return max(0.0, float(os.environ.get(WARM_SECONDS_VAR, DEFAULT_WARM_SECONDS)))
+    value = os.environ.get(WARM_SECONDS_VAR, str(DEFAULT_WARM_SECONDS))
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        raise ValueError(f"{WARM_SECONDS_VAR}={value!r}: expected seconds (0 for no warm servers)") from None
 
 
 def use_project_dagster_home() -> Path:

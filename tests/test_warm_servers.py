@@ -5,11 +5,13 @@ import logging
 import os
 
 import dagster as dg
+import pytest
 
 from orchestration.config import load_settings
 from orchestration.defs import transform
 from orchestration.defs.resources import build_resources
-from orchestration.lib import warm, warm_servers
+from orchestration.lib import warm, warm_dbt, warm_servers
+from orchestration.lib.suite_server import SERVER as SUITE_SERVER
 
 from .conftest import REPO_RAW, run_refresh, warehouse_definitions
 
@@ -63,5 +65,13 @@ def test_a_socket_folder_others_can_reach_is_not_used(tmp_path, monkeypatch, cap
     warm.warm_up()
     assert len(warm_servers._started) == started and list(folder.iterdir()) == []
     assert "must belong to this user alone" in caplog.text
+    assert warm_dbt.server_environment() == {}  # the transform step runs plain dbt
+    assert SUITE_SERVER.connect() is None  # a check runs its suite in the step
     folder.chmod(0o700)
     assert warm_servers.runtime_dir() == str(folder)
+
+
+def test_warm_seconds_that_are_no_number_are_a_clear_error(monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_WARM_SECONDS", "a quarter hour")
+    with pytest.raises(ValueError, match="WAREHOUSE_WARM_SECONDS='a quarter hour': expected seconds"):
+        warm.warm_up()

@@ -37,7 +37,10 @@ def warm_up(idle_seconds: float) -> None:
 
 def server_environment() -> dict[str, str]:
     """What points ``warehouse-dbt`` at the server, when there is one."""
-    path = SERVER.path
+    try:
+        path = SERVER.path
+    except OSError:  # no socket folder to be had: no server
+        return {}
     return {SERVER_VAR: path} if os.path.exists(path) else {}
 
 

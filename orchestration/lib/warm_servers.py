@@ -74,7 +74,7 @@ class Server:
         when there is none."""
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            connection.connect(self.path)
+            connection.connect(self.path)  # the path raises too, for a socket folder that is not this user's
         except OSError:
             connection.close()
             return None
