@@ -1,16 +1,18 @@
 """warehouse-dbt: dbt run by a warm server (a forked child of one that imported dbt beforehand), as plain
 dbt would run it, and plain dbt when there is no server."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
 
-from orchestration.config import DBT_PROJECT_DIR
+from orchestration.config import DBT_PROJECT_DIR, load_settings
 from orchestration.lib import warm, warm_dbt, warm_servers
 
 LAUNCHER = str(Path(sys.executable).parent / "warehouse-dbt")
@@ -181,3 +183,23 @@ def test_no_warm_servers_with_warm_seconds_zero(own_warm_servers, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_WARM_SECONDS", "0")
     warm.warm_up()
     assert os.listdir(own_warm_servers) == []
+
+
+def test_the_servers_warm_up_lists_the_models_as_the_run_would_and_never_opens_the_database(tmp_path):
+    """Once quiet, the dbt server runs `dbt ls` itself with the target and environment of the run that
+    started it, so its children start from what dbt builds on first use. The build database is only
+    named, never opened (a refresh may be writing it); a target dbt does not know makes it fail quietly."""
+    settings = load_settings({"WAREHOUSE_DIR": str(tmp_path / "wh")})
+    script = textwrap.dedent(
+        """
+        import json, os, sys
+        from orchestration.lib import warm_dbt
+        os.environ[warm_dbt.WARM_VAR] = sys.argv[1]
+        print("warmed:", warm_dbt.warm_invocation())
+        """
+    )
+    for target, warmed in ((settings.dbt_target, True), ("no-such-target", False)):
+        spec = json.dumps({"target": target, "env": settings.dbt_env()})
+        done = subprocess.run([sys.executable, "-", spec], input=script, capture_output=True, text=True, timeout=120)
+        assert f"warmed: {warmed}" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    assert not (tmp_path / "wh").exists()

@@ -105,7 +105,7 @@ def plan_document_batches(context: dg.OpExecutionContext, warehouse: Warehouse):
     """The document files that are new or changed since the last refresh (all of them with the run tag
     warehouse/full=true), split into batches by path; one mapped step parses each batch. The plan holds
     paths, not the files' bytes: each parse step reads (and hashes) its own files."""
-    warm_up()  # GX for this asset's check and dbt for the transform, imported meanwhile on another core
+    warm_up(warehouse.settings)  # GX for this asset's check and dbt for the transform, made ready
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     paths = document_files(warehouse.settings.raw_dirs("documents"))
     with warehouse.connect() as conn:

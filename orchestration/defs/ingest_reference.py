@@ -98,7 +98,7 @@ def read_reference(table: ReferenceTable, folders: tuple[Path, ...]) -> pd.DataF
 def reference(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Reload the reference tables of every raw root when any of their files is new, changed or gone
     (always with the run tag warehouse/full=true); otherwise keep them unread."""
-    warm_up()  # GX for this asset's check and dbt for the transform, imported meanwhile on another core
+    warm_up(warehouse.settings)  # GX for this asset's check and dbt for the transform, made ready
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     folders = warehouse.settings.raw_dirs("reference")
     paths = [folder / t.file_name for folder in folders for t in REFERENCE_TABLES if (folder / t.file_name).is_file()]

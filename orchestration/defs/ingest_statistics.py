@@ -144,7 +144,7 @@ def _with_constants(table: pa.Table, columns: dict) -> pa.Table:
 def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Read the statistics tables that are new or changed since the last refresh (all of them with the
     run tag warehouse/full=true) and drop the rows of changed and deleted files."""
-    warm_up()  # GX for this asset's check and dbt for the transform, imported meanwhile on another core
+    warm_up(warehouse.settings)  # GX for this asset's check and dbt for the transform, made ready
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     loaded_at = datetime.now(UTC)
     ranked = {path: rank for rank, path in statistics_files(warehouse.settings.raw_dirs("statistics"))}

@@ -83,7 +83,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     """A new, changed or deleted raw file starts a refresh of the assets that read it and everything
     downstream; the run key is the hash of the changes, so the same content never runs twice. Every tick
     also keeps the warm GX and dbt servers there (lib/warm.py), so that refresh finds them ready."""
-    warm_up()
+    warm_up(warehouse.settings)
     state, changes = scan_raw_files(warehouse, json.loads(context.cursor) if context.cursor else {})
     context.update_cursor(json.dumps(state))
     if not changes:

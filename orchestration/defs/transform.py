@@ -1,7 +1,6 @@
 """dbt models, seeds and tests as Dagster assets and checks (staging → intermediate → marts)."""
 
 import functools
-import hashlib
 import json
 import os
 import shutil
@@ -26,7 +25,7 @@ from orchestration.defs.resources import Warehouse
 from orchestration.lib.lake import export_missing, export_tables, lake_source
 from orchestration.lib.quality_log import CheckRecord, ensure_quality_tables, record_checks
 from orchestration.lib.spark_target import load_spark_marts
-from orchestration.lib.warm_dbt import server_environment
+from orchestration.lib.warm_dbt import partial_parse_name, server_environment
 
 # written by the checks and by this step, not by an ingest asset: this step hands them to the lake
 QUALITY_TABLES = ["raw.rule_failures", "raw.check_history"]
@@ -129,8 +128,7 @@ def partial_parse_cache(settings: Settings, target_path: Path) -> Iterator[None]
     """dbt re-parses the whole project (seconds) when its profile or target differ from those of the
     parse it finds, and the build database's path is part of the profile. Keep dbt's partial-parse file
     per target and environment, hand it to the invocation and keep what the invocation wrote."""
-    key = json.dumps([settings.dbt_target, sorted(settings.dbt_env().items())])
-    cache = target_path.parent / f"partial_parse-{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
+    cache = target_path.parent / partial_parse_name(settings.dbt_target, settings.dbt_env())
     if cache.is_file():
         target_path.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache, target_path / "partial_parse.msgpack")

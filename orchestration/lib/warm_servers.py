@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+QUIET_SECONDS = 5.0  # a server warms itself (``serve``'s ``warm``) when no request has come for this long
 _started: list[subprocess.Popen] = []  # kept, so no "still running" warning when this process ends first
 
 
@@ -80,9 +81,10 @@ class Server:
             return None
         return connection
 
-    def ensure(self, idle_seconds: float) -> None:
-        """Start a server unless one is there; raises OSError when none can be started (no process to
-        be had, or a socket path longer than the 108 bytes a socket's allows)."""
+    def ensure(self, idle_seconds: float, env: dict[str, str] | None = None) -> None:
+        """Start a server (with ``env`` added to its environment) unless one is there; raises OSError
+        when none can be started (no process to be had, or a socket path longer than the 108 bytes a
+        socket's allows)."""
         path = self.path
         if os.path.exists(path):
             probe = self.connect()
@@ -110,6 +112,7 @@ class Server:
                         stdin=subprocess.DEVNULL,
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL,
+                        env={**os.environ, **(env or {})},
                         pass_fds=[listener.fileno()],
                         start_new_session=True,  # not stopped with the run that started it
                     )
@@ -119,13 +122,24 @@ class Server:
                 raise
 
 
-def serve(handle: Callable[[socket.socket], None]) -> None:
+def serve(handle: Callable[[socket.socket], None], warm: Callable[[], None] | None = None) -> None:
     """The server's loop, called by ``python -m MODULE PATH FD IDLE INODE`` when its imports are done:
     ``handle(connection)`` in a forked child for every connection, until none has come for IDLE seconds.
+    ``warm()`` runs once in the server itself, the first time no connection has come for QUIET_SECONDS
+    and no child is at work (it takes a core, and a refresh waits for no warm-up), so that every child
+    after it starts from what it did.
     The socket goes first, then the connections already waiting are served, so no caller is dropped."""
     path, listener = sys.argv[1], socket.socket(fileno=int(sys.argv[2]))
     idle, inode = float(sys.argv[3]), int(sys.argv[4])
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the children are reaped as they end
+    if warm is not None:
+        listener.settimeout(min(QUIET_SECONDS, idle))
+        while True:
+            for connection in _accepted(listener):
+                _fork(handle, connection, listener)
+            if not _children():
+                break
+        warm()
     listener.settimeout(idle)
     for connection in _accepted(listener):
         _fork(handle, connection, listener)
@@ -137,6 +151,15 @@ def serve(handle: Callable[[socket.socket], None]) -> None:
     listener.setblocking(False)
     for connection in _accepted(listener):
         _fork(handle, connection, listener)
+
+
+def _children() -> list[str]:
+    """This process's children that are still running."""
+    try:
+        with open(f"/proc/self/task/{os.getpid()}/children") as listing:
+            return listing.read().split()
+    except OSError:
+        return []
 
 
 def _accepted(listener: socket.socket) -> Iterator[socket.socket]:
