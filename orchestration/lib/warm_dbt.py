@@ -10,7 +10,8 @@ environment and standard streams to the server, whose forked child runs dbt with
 dbt on a cancelled run) goes on to that child, at once or as soon as dbt starts; a ``warehouse-dbt``
 that is killed stops its dbt too. With no server there, ``warehouse-dbt`` is plain dbt.
 
-This module imports only the standard library at the top: ``warehouse-dbt`` starts with it.
+This module imports only the standard library (and the project's config) at the top: ``warehouse-dbt``
+starts with it.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ import sys
 import tempfile
 import threading
 
-from orchestration.lib.warm_servers import PACKAGE_DIR, Server, serve
+from orchestration.config import DBT_PROJECT_DIR
+from orchestration.lib.warm_servers import Server, serve
 
 SERVER_VAR = "WAREHOUSE_DBT_SERVER"  # the server's socket, in the dbt step's environment
 SERVER = Server("dbt", __name__)
 # in the server's environment: the dbt target and environment of the run that started it
 WARM_VAR = "WAREHOUSE_DBT_WARM"
-DBT_PROJECT_DIR = PACKAGE_DIR.parent / "dbt_project"
 _INT = struct.Struct("!i")
 
 
