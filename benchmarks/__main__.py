@@ -11,8 +11,9 @@ For each number of synthetic documents (``benchmarks/generate_documents.py``), b
   a plain Python loop: in one process (``read_documents``), and as the documents asset's parse steps run
   it (``stage_batch``: a chunk at a time, staged as Parquet, every other chunk in the parse helper
   process from 8,000 files on);
-- a full refresh (``--full``) in a process of its own: its time and the peak memory (RSS of the process
-  and every child, dbt included, sampled every 0.1 s), beside the documents' plain-loop time;
+- a full refresh (``--full``) in a process of its own: its time and the peak memory (RSS of the process,
+  every child, and the processes the warm servers fork for it, dbt's build included, sampled every
+  0.1 s), beside the documents' plain-loop time;
 - from 10,000 documents on, the refresh the file sensor starts when one new document lands;
 - at the largest size, the median time of each example query of the README's analyst guide (SQL
   blocks under a heading with "Analyst guide") on the published ``serving.duckdb``.

@@ -86,14 +86,13 @@ def staged_documents(folder: Path) -> int:
     """What the documents asset's parse steps run: the same, a chunk at a time, staged as Parquet, with
     the parse helper (a second process) parsing every other chunk from 8,000 files on; its start-up is
     timed too."""
-    from orchestration.defs.ingest_documents import TABLES
+    from orchestration.defs.ingest_documents import TABLE_COLUMNS
 
     paths = document_files((folder,))
     start_helper(len(paths), [])
     try:
         with tempfile.TemporaryDirectory(prefix="bench-stage-") as staging:
-            tables = {name: ddl for name, (_, ddl) in TABLES.items()}
-            parsed, _ = stage_batch(paths, [], datetime.now(UTC), Path(staging), tables)
+            parsed, _ = stage_batch(paths, [], datetime.now(UTC), Path(staging), TABLE_COLUMNS)
     finally:
         stop_helper()
     return parsed

@@ -134,7 +134,7 @@ def test_a_batch_staged_a_chunk_at_a_time_holds_the_rows_of_one_parse(tmp_path, 
     from datetime import UTC, datetime
 
     from orchestration.config import DBT_PROJECT_DIR
-    from orchestration.defs.ingest_documents import TABLES
+    from orchestration.defs.ingest_documents import TABLE_COLUMNS
     from orchestration.lib.corpus import document_files, parse_documents
     from orchestration.lib.document_batches import stage_batch, staged_files
     from orchestration.lib.places import load_gazetteer
@@ -143,7 +143,7 @@ def test_a_batch_staged_a_chunk_at_a_time_holds_the_rows_of_one_parse(tmp_path, 
     assert len(paths) > 4
     gazetteer = load_gazetteer(DBT_PROJECT_DIR / "seeds")
     loaded_at = datetime(2026, 1, 1, tzinfo=UTC)
-    ddl = {name: columns for name, (_, columns) in TABLES.items()}
+    ddl = TABLE_COLUMNS
     folder = tmp_path / "batch_000"
     (folder / "documents").mkdir(parents=True)
     (folder / "documents" / "chunk-99999.parquet").write_bytes(b"left by a failed attempt")
@@ -185,7 +185,7 @@ def test_a_file_gone_before_its_batch_is_parsed_is_skipped_and_counted_as_delete
     counts it as deleted (no manifest row, no rows), instead of failing the refresh."""
     from datetime import UTC, datetime
 
-    from orchestration.defs.ingest_documents import TABLES
+    from orchestration.defs.ingest_documents import TABLE_COLUMNS
     from orchestration.lib.document_batches import stage_batch, staged_files
     from orchestration.lib.incremental import drop_vanished, plan_files, previous_manifest
 
@@ -198,7 +198,7 @@ def test_a_file_gone_before_its_batch_is_parsed_is_skipped_and_counted_as_delete
     conn = duckdb.connect()
     plan = plan_files(sorted(folder.iterdir()), previous_manifest(conn, "documents"), full=False, keep_content=False)
     (folder / "b.txt").unlink()
-    ddl = {name: columns for name, (_, columns) in TABLES.items()}
+    ddl = TABLE_COLUMNS
     staged = tmp_path / "batch_000"
     assert stage_batch(list(plan.changed), [], datetime(2026, 1, 1, tzinfo=UTC), staged, ddl) == (1, 0)
     parsed = conn.execute(

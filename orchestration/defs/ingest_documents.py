@@ -80,6 +80,8 @@ TABLES = {
         loaded_at timestamptz""",
     ),
 }
+# each table's columns, as the parse steps stage them
+TABLE_COLUMNS = {name: ddl for name, (_, ddl) in TABLES.items()}
 
 
 def reference_divisions(warehouse: Warehouse) -> list[dict]:
@@ -129,9 +131,8 @@ def parse_document_batch(context: dg.OpExecutionContext, batch: dict) -> str:
     """Rows of the raw.document* tables for one batch of files, staged as Parquet in the batch's folder
     (returned); needs no warehouse, so batches run side by side under a multiprocess, Celery or
     Kubernetes executor (the staging folder must then be on storage every step sees)."""
-    tables = {name: ddl for name, (_, ddl) in TABLES.items()}
     parsed, by_helper = stage_batch(
-        batch["paths"], batch["divisions"], batch["loaded_at"], Path(batch["folder"]), tables
+        batch["paths"], batch["divisions"], batch["loaded_at"], Path(batch["folder"]), TABLE_COLUMNS
     )
     context.log.info(f"parsed {parsed} document files, {by_helper} of them in the parse helper")
     return batch["folder"]
@@ -151,7 +152,7 @@ def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: 
     loaded_at = datetime.now(UTC)
     with warehouse.connect() as conn:
         clear_rule_failures(conn, "documents")
-        for name, (_, ddl) in TABLES.items():
+        for name, ddl in TABLE_COLUMNS.items():
             rows = staged_files(staged, name)
             if full:
                 count = replace_table(conn, f"raw.{name}", ddl, rows)

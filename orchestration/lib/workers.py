@@ -1,11 +1,11 @@
 """Child processes that work beside this one, on the other core.
 
-A ``Worker`` is ``python -m orchestration.lib.workers HANDLER [WARM]``: it runs ``WARM()`` once (the
-imports that take seconds), then answers pickled requests on its stdin with ``HANDLER(request)`` on its
-stdout, one at a time, until its stdin closes, so it ends with the process that started it. Started
-early (``start``), its imports overlap what this process does meanwhile. A request that raises in the
-worker raises ``WorkerError`` here with the worker's traceback; a worker that is gone raises
-``WorkerGone``, and the next ``start`` or ``call`` starts a new one. One caller at a time.
+A ``Worker`` is ``python -m orchestration.lib.workers HANDLER``: it answers pickled requests on its stdin
+with ``HANDLER(request)`` on its stdout, one at a time, until its stdin closes, so it ends with the
+process that started it (the parse helper, ``document_batches``; the warm servers of ``warm_servers``
+outlive a run instead). A request that raises in the worker raises ``WorkerError`` here with the
+worker's traceback; a worker that is gone raises ``WorkerGone``, and the next ``start`` or ``send``
+starts a new one. One caller at a time.
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ def _function(name: str):
 
 
 class Worker:
-    def __init__(self, handler: str, warm: str | None = None):
+    def __init__(self, handler: str):
         self.handler = handler  # "module:function", called with each request
-        self.warm = warm  # "module:function", called once when the worker starts
         self._process: subprocess.Popen | None = None
         self._primed = 0
         atexit.register(self.stop)
@@ -46,7 +45,7 @@ class Worker:
 
     def start(self) -> None:
         if not self.running:
-            command = [sys.executable, "-m", __name__, self.handler, *([self.warm] if self.warm else [])]
+            command = [sys.executable, "-m", __name__, self.handler]
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             self._primed = 0
 
@@ -82,10 +81,6 @@ class Worker:
             raise WorkerError(answer)
         return answer
 
-    def call(self, request):
-        self.send(request)
-        return self.receive()
-
     def _gone(self, cause: Exception) -> WorkerGone:
         process, self._process, self._primed = self._process, None, 0
         process.kill()
@@ -106,12 +101,10 @@ class Worker:
             process.wait()
 
 
-def serve(handler: str, warm: str | None = None) -> None:
+def serve(handler: str) -> None:
     """The worker's side. Answers go to the stdout it started with; anything else printed goes to stderr."""
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    if warm:
-        _function(warm)()
     handle = _function(handler)
     requests = sys.stdin.buffer
     while True:
