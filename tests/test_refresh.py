@@ -1,7 +1,9 @@
 """Full refreshes in-process: marts, exact figures, the gate, quarantine and the publish."""
 
+import json
 import shutil
 
+import duckdb
 import pytest
 
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW, files_read, mart_contents, run_refresh, sha256
@@ -62,6 +64,24 @@ def test_default_refresh_links_duplicate_and_near_duplicate_documents(published_
         "from marts.dim_document) using (near_duplicate_of) where title like '长三角城市群经济总量%' order by 1"
     )
     assert rows == [("duplicate_of_news.txt", 2, ""), ("near_duplicate_news.txt", 1, "duplicate_of_news.txt")]
+
+
+def test_near_duplicate_pairs_come_from_equality_joins_only(published_default):
+    """The near-duplicate search joins each paragraph to its document, then paragraphs to paragraphs of
+    the same hash, and nothing else. It used to look the documents' paths up after forming the pairs,
+    and DuckDB 2.0 then joined every document's path to every other's on the path order first: a cross
+    product that spilled 70 GB and failed the full refresh at 100k documents."""
+    with duckdb.connect(str(published_default.settings.build_db_path), read_only=True) as connection:
+        (_, plan), *_ = connection.sql(
+            "explain (format json) select * from intermediate.int_document_near_duplicates"
+        ).fetchall()
+    joins, nodes = [], json.loads(plan)
+    while nodes:
+        node = nodes.pop()
+        nodes += node["children"]
+        if "JOIN" in node["name"] or "CROSS" in node["name"]:
+            joins.append(node["name"])
+    assert joins == ["HASH_JOIN", "HASH_JOIN"]
 
 
 def test_refresh_with_shared_raw_adds_census_and_every_city(tmp_path, shared_raw):
