@@ -24,14 +24,18 @@ def main() -> None:
     mode.add_argument("--documents", action="store_true")
     args = parser.parse_args()
 
+    from orchestration.config import FULL_REFRESH_TAG, load_settings
+    from orchestration.lib.warm import warm_up
+
+    settings = load_settings({"WAREHOUSE_DIR": args.warehouse_dir, "WAREHOUSE_RAW_ROOTS": args.raw_roots})
+    warm_up(settings)  # as `warehouse refresh` does before it loads the definitions
+
     import dagster as dg
 
-    from orchestration.config import FULL_REFRESH_TAG, load_settings
     from orchestration.definitions import defs
     from orchestration.defs.resources import build_resources
 
     definitions = defs()
-    settings = load_settings({"WAREHOUSE_DIR": args.warehouse_dir, "WAREHOUSE_RAW_ROOTS": args.raw_roots})
     selection = None
     if args.documents:
         documents = dg.AssetSelection.assets(dg.AssetKey(["raw", "documents"])).required_multi_asset_neighbors()

@@ -56,6 +56,11 @@ class RefreshOutcome:
 
 def run_refresh(instance=None, full: bool = False, progress: Progress | None = None) -> RefreshOutcome:
     """Run ``warehouse_refresh_job`` in this process and say what held it back, if anything."""
+    from orchestration.lib.warm import warm_up
+
+    # the GX and dbt servers import while this process imports Dagster and loads the definitions, instead
+    # of beside the ingest steps (a refresh with no server waiting: the first after a deploy or a change)
+    warm_up(load_settings())
     from dagster import DagsterEventType, DagsterInstance
     from dagster._core.utils import make_new_run_id
 

@@ -3,6 +3,8 @@ server and the dbt server, the next refresh finds both waiting and runs its chec
 
 import logging
 import os
+import subprocess
+import sys
 
 import dagster as dg
 import pytest
@@ -75,3 +77,20 @@ def test_warm_seconds_that_are_no_number_are_a_clear_error(monkeypatch):
     monkeypatch.setenv("WAREHOUSE_WARM_SECONDS", "a quarter hour")
     with pytest.raises(ValueError, match="WAREHOUSE_WARM_SECONDS='a quarter hour': expected seconds"):
         warm.warm_up()
+
+
+def test_a_cli_refresh_starts_the_servers_before_it_loads_the_definitions(tmp_path):
+    """So GX and dbt import while `warehouse refresh` imports Dagster and loads the definitions."""
+    code = (
+        "import sys\n"
+        "from orchestration import cli\n"
+        "from orchestration.lib import warm\n"
+        "def warm_up(settings):\n"
+        "    loaded = 'orchestration.definitions' in sys.modules\n"
+        "    sys.exit('late' if loaded else f'first for {settings.warehouse_dir}')\n"
+        "warm.warm_up = warm_up\n"
+        "cli.run_refresh()\n"
+    )
+    env = {**os.environ, "WAREHOUSE_DIR": str(tmp_path / "wh")}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.stderr.strip().splitlines()[-1] == f"first for {tmp_path / 'wh'}"
