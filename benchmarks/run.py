@@ -429,20 +429,21 @@ def main(argv: list[str] | None = None) -> None:
         say(
             "Warm: the GX and dbt servers of the refresh before are waiting, as they wait for a refresh "
             "within `WAREHOUSE_WARM_SECONDS` (15 minutes) of the last one or of the file sensor's last tick. "
-            "Cold: none is, and the refresh starts them as it starts ingest."
+            "Cold: none is, and the refresh starts them before it loads the definitions, as `warehouse refresh` "
+            "does, so part of their imports falls in the whole process's time, outside the refresh's."
         )
         say()
         say(
-            "| documents | warm: refresh (s) | documents step (s) | cold: refresh (s) | documents step (s) "
-            "| full refresh (s) | warm / full | target < 10 s: warm | cold |"
+            "| documents | warm: refresh (s) | documents step (s) | cold: refresh (s) | whole process (s) "
+            "| documents step (s) | full refresh (s) | warm / full | target < 10 s: warm | cold |"
         )
-        say("|---:|---:|---:|---:|---:|---:|---:|---|---|")
+        say("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for size, warm, cold, full in incremental_rows:
             ok = [verdict(run.seconds < TARGETS["one_new_document_seconds"]) for run in (warm, cold)]
             say(
                 f"| {size:,} | {warm.seconds:.1f} | {documents_seconds(warm.steps):.2f} | {cold.seconds:.1f} "
-                f"| {documents_seconds(cold.steps):.2f} | {full.seconds:.1f} | {warm.seconds / full.seconds:.2f} "
-                f"| {ok[0]} | {ok[1]} |"
+                f"| {cold.wall_seconds:.1f} | {documents_seconds(cold.steps):.2f} | {full.seconds:.1f} "
+                f"| {warm.seconds / full.seconds:.2f} | {ok[0]} | {ok[1]} |"
             )
         size, warm, cold, _ = incremental_rows[-1]
         say()
