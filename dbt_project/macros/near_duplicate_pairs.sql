@@ -2,19 +2,34 @@
     paragraphs of 20 characters or more with the earlier one; `only` (a predicate on document_id)
     limits the later documents looked at.
 
+    A paragraph found in more than `near_duplicate_max_documents` documents (dbt_project.yml) is left
+    out, of the shared paragraphs and of the sizes: a site's footer or notice on every page says
+    nothing about whether two pages are copies, and a paragraph in K documents makes K² pairs (100,000
+    pages with one footer: 5 billion rows, and every two-paragraph page a near-duplicate of the first).
+
     Each paragraph carries its document's path and paragraph count before the pairs are formed, so the
     pairs come from one join, on the paragraph hash with the path order beside it. Looking the paths up
     after the pairs instead let DuckDB 2.0 join the documents' paths to each other on the path order
     first, a cross product of the documents: at 100k documents it spilled 70 GB to disk and failed. -#}
 {% macro near_duplicate_pairs(only=none) %}
-with hashed as (
+with found as (
     select
         hashed.document_id,
         hashed.paragraph_hash,
         documents.source_file,
-        count(*) over (partition by hashed.document_id) as paragraphs
+        count(*) over (partition by hashed.paragraph_hash) as documents_with_it
     from {{ ref('int_document_paragraphs_hashed') }} as hashed
     inner join {{ ref('stg_documents__documents') }} as documents on hashed.document_id = documents.document_id
+),
+
+hashed as (
+    select
+        document_id,
+        paragraph_hash,
+        source_file,
+        count(*) over (partition by document_id) as paragraphs
+    from found
+    where documents_with_it <= {{ var('near_duplicate_max_documents') }}
 ),
 
 later as (
