@@ -87,23 +87,32 @@ def test_near_duplicate_pairs_come_from_equality_joins_only(published_default):
 def test_a_paragraph_on_more_than_a_thousand_pages_links_no_documents(tmp_path, make_root):
     """A site's footer on every page: each two-paragraph page would share half its paragraphs with every
     other page (all near-duplicates of the first), in pairs that grow with the square of the pages. A
-    paragraph in more than 1,000 documents does not count; pages that share their own text still do."""
+    paragraph in more than 1,000 documents does not count; pages that share their own text still do.
+    When a page goes and the footer is on 1,000 again, the next (incremental) refresh links them all."""
     footer = "本站地址：湖北省武汉市江汉区新华路一号，联系电话：027-12345678，欢迎来信来访。"
     pages = {
         f"page_{i:04d}.txt": f"第{i}期简报：武汉城市圈第{i}项重点工程本周完成年度投资计划的一部分。\n{footer}\n"
-        for i in range(1001)
+        for i in range(1000)
     }
     pages["page_copy.txt"] = pages["page_0000.txt"].replace(
         footer, f"另据了解，该工程由省市两级共同出资建设，预计明年年底全面完工。\n{footer}"
     )
-    refresh = run_refresh(tmp_path / "wh", make_root(pages, kind="documents"))
-    assert refresh.result.success
-    rows = refresh.serving(
+    root = make_root(pages, kind="documents")
+    links = (
         "select regexp_extract(d.source_file, '[^/]+$'), regexp_extract(e.source_file, '[^/]+$'), "
         "d.near_duplicate_shared_ratio from marts.dim_document as d "
-        "join marts.dim_document as e on d.near_duplicate_of = e.document_id"
+        "join marts.dim_document as e on d.near_duplicate_of = e.document_id order by 1"
     )
-    assert rows == [("page_copy.txt", "page_0000.txt", 1.0)]
+    refresh = run_refresh(tmp_path / "wh", root)
+    assert refresh.result.success
+    assert refresh.serving(links) == [("page_copy.txt", "page_0000.txt", 1.0)]
+
+    (root / "documents" / "page_0999.txt").unlink()  # the footer is on 1,000 pages again, with the copy
+    refresh = run_refresh(tmp_path / "wh", root)
+    assert refresh.result.success
+    rows = refresh.serving(links)
+    assert len(rows) == 999 and rows[-1] == ("page_copy.txt", "page_0000.txt", 1.0)
+    assert {ratio for *_, ratio in rows[:-1]} == {0.5}
 
 
 def test_refresh_with_shared_raw_adds_census_and_every_city(tmp_path, shared_raw):

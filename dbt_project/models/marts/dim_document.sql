@@ -1,6 +1,7 @@
 -- One row per distinct document. Incremental on DuckDB: a refresh redoes the documents of new, changed
--- and deleted files, the documents sharing a paragraph with them and those that were near-duplicates
--- of them (macros/document_increments.sql).
+-- and deleted files, the documents sharing a paragraph with them, those that were near-duplicates of
+-- them and those holding a paragraph that may have come back under near_duplicate_max_documents
+-- (macros/document_increments.sql).
 {{ config(
     materialized=document_materialization(),
     incremental_strategy='append',
@@ -15,6 +16,16 @@
     inner join {{ ref('int_document_paragraphs_hashed') }} as others on hashed.paragraph_hash = others.paragraph_hash
     union
     select document_id from {{ this }} where near_duplicate_of in (select document_id from changed)
+    union
+    -- a paragraph the changed documents' old text held over near_duplicate_max_documents may be back
+    -- under it, which changes the pairs of every document holding it (macros/near_duplicate_pairs.sql)
+    select document_id from {{ ref('int_document_paragraphs_hashed') }}
+    where paragraph_hash in (
+        select paragraph_hash from {{ ref('int_document_paragraphs_hashed') }}
+        group by paragraph_hash
+        having count(*) <= {{ var('near_duplicate_max_documents') }}
+            and count(*) > {{ var('near_duplicate_max_documents') }} - (select count(*) from changed)
+    )
 {%- endset -%}
 {%- set rebuild = documents_to_rebuild(widen=neighbours) -%}
 
