@@ -3,8 +3,10 @@
 import json
 import shutil
 
+import dagster as dg
 import duckdb
 import pytest
+from dagster_dbt import DbtCliInvocation
 
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW, files_read, mart_contents, run_refresh, sha256
 
@@ -236,3 +238,28 @@ def test_unreadable_documents_are_quarantined_and_the_rest_publish(tmp_path, mak
     }
     assert refresh.serving("select count(*) from marts.dim_document") == [(1,)]
     assert refresh.serving("select status from marts.mart_claim_reconciliation") == [("no_statistic",)]
+
+
+def test_a_dbt_event_that_cannot_be_read_fails_the_step_with_its_own_error(tmp_path, monkeypatch):
+    """dagster-dbt raising while it reads dbt's events (e.g. for a test the loaded definitions do not
+    know) fails the transform step with that error, once dbt has stopped: not with DuckDB's lock error
+    from opening the build database under a dbt still running."""
+    stream = DbtCliInvocation.stream
+
+    def failing_stream(self, *args, **kwargs):
+        for index, event in enumerate(stream(self, *args, **kwargs)):
+            if index == 5:
+                raise RuntimeError("an event dagster-dbt cannot read")
+            yield event
+
+    monkeypatch.setattr(DbtCliInvocation, "stream", failing_stream)
+    refresh = run_refresh(tmp_path / "wh", REPO_RAW)
+    assert not refresh.result.success
+    (failure,) = [
+        event.event_specific_data.error.to_string()
+        for event in refresh.result.all_events
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE
+    ]
+    assert "an event dagster-dbt cannot read" in failure
+    assert "lock" not in failure
+    assert not refresh.settings.serving_path.exists()

@@ -4,6 +4,8 @@ import functools
 import json
 import os
 import shutil
+import signal
+import subprocess
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -91,13 +93,17 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
         server = server_environment()
         context.log.info("dbt runs in the warm dbt server" if server else "dbt starts cold: no dbt server is there")
         with environment({**settings.dbt_env(), **server}), partial_parse_cache(settings, target_path):
+            dbt_run = None
             try:
                 # --full-refresh rebuilds the incremental models from scratch
                 args = ["build", "--full-refresh"] if full else ["build"]
-                for event in dbt.cli(args, context=context, target_path=target_path).stream():
+                dbt_run = dbt.cli(args, context=context, target_path=target_path)
+                for event in dbt_run.stream():
                     events.append(event)
             except Exception as exc:  # noqa: BLE001 - what dbt built and tested goes out first, then this
                 failure = exc
+                if dbt_run is not None:
+                    stop_dbt(dbt_run.process)
         on_spark = settings.dbt_target == "spark"
         if on_spark:  # the steps after this one read the marts from the build database
             with warehouse.connect() as conn:
@@ -121,6 +127,18 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
             record_checks(conn, records)
             export_tables(conn, settings.lake_dir, ["raw.check_history"])
         prune_invocation_folders(dbt_project.project_dir / "target")
+
+
+def stop_dbt(process: subprocess.Popen, seconds: float = 30) -> None:
+    """Interrupt a dbt still running when reading its events failed (dbt ends the same when it fails
+    itself), and wait: it holds the build database, which this step opens next."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # warehouse-dbt hands it to dbt in the warm server
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @contextmanager
