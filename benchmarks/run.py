@@ -7,13 +7,14 @@ import json
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,22 +114,39 @@ class Run:
 WARM_SERVERS = (b"orchestration.lib.suite_server", b"orchestration.lib.warm_dbt")
 
 
-def _tree_rss(root: int) -> int:
-    """RSS of the run's process tree, and of the processes the warm servers fork to serve it (a server
-    started by an earlier run is not the run's, but the child running its dbt or its suite is)."""
-    children: dict[int, list[int]] = {}
-    servers = []
+def _processes() -> Iterator[tuple[int, int, bytes]]:
+    """(pid, parent pid, command line) of every process."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat", "rb") as handle:
                     ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
                 with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                    if any(server in handle.read() for server in WARM_SERVERS):
-                        servers.append(int(entry))
+                    yield int(entry), ppid, handle.read()
             except (OSError, IndexError, ValueError):
                 continue
-            children.setdefault(ppid, []).append(int(entry))
+
+
+def _is_warm_server(cmdline: bytes) -> bool:
+    return any(server in cmdline for server in WARM_SERVERS)
+
+
+def stop_warm_servers(folder: str) -> None:
+    """End the warm servers whose sockets are in ``folder``."""
+    for pid, _, cmdline in _processes():
+        if _is_warm_server(cmdline) and folder.encode() in cmdline:
+            os.kill(pid, signal.SIGTERM)
+
+
+def _tree_rss(root: int) -> int:
+    """RSS of the run's process tree, and of the processes the warm servers fork to serve it (a server
+    started by an earlier run is not the run's, but the child running its dbt or its suite is)."""
+    children: dict[int, list[int]] = {}
+    servers = []
+    for pid, ppid, cmdline in _processes():
+        if _is_warm_server(cmdline):
+            servers.append(pid)
+        children.setdefault(ppid, []).append(pid)
     total, seen, stack = 0, set(), [root] + [child for server in servers for child in children.get(server, [])]
     while stack:
         pid = stack.pop()
@@ -357,11 +375,12 @@ def main(argv: list[str] | None = None) -> None:
                 if size >= args.incremental_from:
                     # warm: the GX and dbt servers the full refresh started wait for it, as they wait for
                     # a sensor's refresh within WAREHOUSE_WARM_SECONDS of the last one; cold: none waits (a
-                    # folder of their own), and the refresh starts them as it starts ingest
+                    # folder of their own), and the refresh starts them as `warehouse refresh` does; they
+                    # idle as long as any (a shorter wait could end them before the run's dbt step asks)
                     warm = one_new_document(Path(warehouse), roots, folder, {})
                     with tempfile.TemporaryDirectory(prefix="w-") as elsewhere:
-                        cold_env = {"TMPDIR": elsewhere, "WAREHOUSE_WARM_SECONDS": "5"}
-                        cold = one_new_document(Path(warehouse), roots, folder, cold_env)
+                        cold = one_new_document(Path(warehouse), roots, folder, {"TMPDIR": elsewhere})
+                        stop_warm_servers(elsewhere)
                     incremental_rows.append((size, warm, cold, full))
                     print(f"one new document at {size}: {warm.seconds:.1f} s warm, {cold.seconds:.1f} s cold")
                 if size == largest:
