@@ -130,8 +130,8 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
 
 
 def stop_dbt(process: subprocess.Popen, seconds: float = 30) -> None:
-    """Interrupt a dbt still running when reading its events failed (dbt ends the same when it fails
-    itself), and wait: it holds the build database, which this step opens next."""
+    """Interrupt dbt if it still runs after reading its events failed, and wait for it to end: it holds
+    the build database, which this step opens next."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)  # warehouse-dbt hands it to dbt in the warm server
         try:
