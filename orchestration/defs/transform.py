@@ -17,6 +17,7 @@ import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     DbtProject,
     dbt_assets,
@@ -103,7 +104,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
             except Exception as exc:  # noqa: BLE001 - what dbt built and tested goes out first, then this
                 failure = exc
                 if dbt_run is not None:
-                    stop_dbt(dbt_run.process)
+                    stop_dbt(dbt_run)
         on_spark = settings.dbt_target == "spark"
         if on_spark:  # the steps after this one read the marts from the build database
             with warehouse.connect() as conn:
@@ -129,13 +130,14 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
         prune_invocation_folders(dbt_project.project_dir / "target")
 
 
-def stop_dbt(process: subprocess.Popen, seconds: float = 30) -> None:
-    """Interrupt dbt if it still runs after reading its events failed, and wait for it to end: it holds
-    the build database, which this step opens next."""
+def stop_dbt(dbt_run: DbtCliInvocation) -> None:
+    """Interrupt dbt if it still runs after reading its events failed, and wait for it to end (as long
+    as dagster-dbt waits for an interrupted dbt): it holds the build database, which this step opens next."""
+    process = dbt_run.process
     if process.poll() is None:
         process.send_signal(signal.SIGINT)  # warehouse-dbt hands it to dbt in the warm server
         try:
-            process.wait(timeout=seconds)
+            process.wait(timeout=dbt_run.termination_timeout_seconds)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
