@@ -81,7 +81,7 @@ class _Unit:
 
 def register_benchmark_indicators() -> None:
     """Add the sixteen indicators the warehouse does not model to the parser's registry, in this process."""
-    from orchestration.lib import units
+    from orchestration.statistics import units
 
     for name, base, *_ in _INDICATORS:
         if name not in units.INDICATORS:

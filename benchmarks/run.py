@@ -24,10 +24,10 @@ import duckdb
 from benchmarks.generate_documents import generate
 from benchmarks.generate_statistics import generate_statistics, register_benchmark_indicators
 from orchestration.config import DBT_PROJECT_DIR, PROJECT_ROOT
-from orchestration.lib.corpus import document_files, read_documents
+from orchestration.documents.corpus import document_files, read_documents
 from orchestration.lib.document_batches import stage_batch, start_helper, stop_helper
-from orchestration.lib.places import load_gazetteer
-from orchestration.lib.textio import decode
+from orchestration.documents.places import load_gazetteer
+from orchestration.raw_files.decoding import decode
 
 BASELINE_PATTERN = re.compile(r"\d+(?:\.\d+)?(?:万亿|亿|万)?(?:元|人次|人|%)")
 # Used when README.md has no analyst guide yet: what an analyst asks of the marts.

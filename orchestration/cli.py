@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import fcntl
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from orchestration.config import FULL_REFRESH_TAG, load_settings, use_project_dagster_home
+from orchestration.config import FULL_REFRESH_TAG, Settings, load_settings, use_project_dagster_home
+from orchestration.serving.query import OUTPUT_FORMATS, RefusedStatement, cells, check_read_only, format_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -54,41 +54,66 @@ class RefreshOutcome:
     skipped_assets: list[str] = field(default_factory=list)
 
 
-def run_refresh(instance=None, full: bool = False, progress: Progress | None = None) -> RefreshOutcome:
-    """Run ``warehouse_refresh_job`` in this process and say what held it back, if anything."""
-    from orchestration.lib.warm import warm_up
+@contextmanager
+def exclusive_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive flock on ``path`` (waiting for it, after calling ``on_wait``, when another
+    process holds it). The kernel drops it when the process dies, so a killed holder leaves nothing
+    to clean up."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
-    # the GX and dbt servers import while this process imports Dagster and loads the definitions, instead
-    # of beside the ingest steps (a refresh with no server waiting: the first after a deploy or a change)
-    warm_up(load_settings())
-    from dagster import DagsterEventType, DagsterInstance
-    from dagster._core.utils import make_new_run_id
+
+def run_refresh(
+    settings: Settings, instance=None, full: bool = False, progress: Progress | None = None
+) -> RefreshOutcome:
+    """Run ``warehouse_refresh_job`` in this process and say what held it back, if anything.
+
+    One refresh at a time: this holds the warehouse's refresh lock (another ``warehouse refresh`` or
+    ``warehouse docs`` waits for it), and waits while a run the daemon launched is in progress; the
+    daemon's run queue (``max_concurrent_runs: 1``) counts this run too, so it starts none beside it."""
+    from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
     from orchestration.definitions import defs
 
     job = defs().resolve_job_def("warehouse_refresh_job")
     instance = instance or DagsterInstance.get()
-    run_id = make_new_run_id()
-    # Events go to the instance (and the UI); the terminal shows warnings, progress and the summary.
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    tags = {FULL_REFRESH_TAG: "true"} if full else {}
-    holder: dict = {}
-    worker = threading.Thread(
-        target=lambda: holder.update(
-            result=job.execute_in_process(
-                instance=instance, raise_on_error=False, run_config=quiet, tags=tags, run_id=run_id
+    active = RunsFilter(job_name=job.name, statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED])
+    with exclusive_lock(
+        settings.refresh_lock_path, on_wait=lambda: console.print("Another refresh is running; waiting.")
+    ):
+        while instance.get_run_records(active, limit=1):
+            time.sleep(1)
+        run_id = str(uuid.uuid4())
+        # Events go to the instance (and the UI); the terminal shows warnings, progress and the summary.
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        tags = {FULL_REFRESH_TAG: "true"} if full else {}
+        holder: dict = {}
+        worker = threading.Thread(
+            target=lambda: holder.update(
+                result=job.execute_in_process(
+                    instance=instance, raise_on_error=False, run_config=quiet, tags=tags, run_id=run_id
+                )
             )
         )
-    )
-    worker.start()
-    task = progress.add_task("refresh", total=len(job.graph.node_defs)) if progress else None
-    while worker.is_alive():
-        worker.join(0.5)
-        if progress:
-            done = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_SUCCESS).records
-            started = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_START).records
-            step = started[-1].event_log_entry.dagster_event.step_key if started else "starting"
-            progress.update(task, completed=len(done), description=f"refresh: {step}")
+        worker.start()
+        task = progress.add_task("refresh", total=len(job.graph.node_defs)) if progress else None
+        while worker.is_alive():
+            worker.join(0.5)
+            if progress:
+                done = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_SUCCESS).records
+                started = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_START).records
+                step = started[-1].event_log_entry.dagster_event.step_key if started else "starting"
+                progress.update(task, completed=len(done), description=f"refresh: {step}")
     result = holder["result"]
     outcome = RefreshOutcome(success=result.success, run_id=result.run_id)
     for event in result.all_events:
@@ -113,7 +138,7 @@ def _metadata_text(metadata) -> str:
 @app.command()
 def refresh(full: bool = typer.Option(False, "--full", help="Re-read every raw file, not only new and changed ones.")):
     """Refresh: ingest the raw roots, build and test the models, publish if every blocking check passes."""
-    from orchestration.lib.alerts import record_alert
+    from orchestration.serving.alerts import record_alert
 
     settings = load_settings()
     console.print(f"Refreshing from {', '.join(str(r) for r in settings.raw_roots)}" + (" (full)" if full else ""))
@@ -125,7 +150,7 @@ def refresh(full: bool = typer.Option(False, "--full", help="Re-read every raw f
         console=console,
         transient=True,
     ) as progress:
-        outcome = run_refresh(full=full, progress=progress)
+        outcome = run_refresh(settings, full=full, progress=progress)
     if not outcome.success:
         console.print(f"[bold red]Refresh {outcome.run_id} held back: nothing was published.[/]")
         for line in outcome.failed_checks:
@@ -135,7 +160,9 @@ def refresh(full: bool = typer.Option(False, "--full", help="Re-read every raw f
         console.print(f"  not materialized: {', '.join(outcome.skipped_assets) or 'none'}")
         console.print(f"  serving file unchanged: {settings.serving_path}")
         record_alert(
-            settings,
+            settings.alerts_path,
+            settings.alert_webhook,
+            settings.serving_path,
             outcome.run_id,
             "warehouse_refresh_job",
             "; ".join(outcome.failed_checks + outcome.failed_steps) or "refresh failed",
@@ -202,7 +229,7 @@ def report(
 ) -> None:
     """Write a self-contained HTML report with charts (cluster GDP, population, per-capita GDP, share of
     national GDP, concentration, the claims check) from the published warehouse."""
-    from orchestration.lib.report import write_report
+    from orchestration.serving.report import write_report
 
     settings = load_settings()
     if not settings.serving_path.exists():
@@ -223,14 +250,14 @@ def docs(
     import sys
 
     from orchestration.config import DBT_PROJECT_DIR
-    from orchestration.lib.warehouse import exclusive_lock
 
     settings = load_settings()
     if not settings.build_db_path.exists():
         console.print("Nothing built yet: refreshing first.")
         refresh(full=False)
-    # its own target folder: the manifest under dbt_project/target is the one Dagster loads
-    target = settings.warehouse_dir / "dbt_docs"
+    # the warehouse's dbt target folder, as the refresh uses: the manifest under dbt_project/target is the
+    # one Dagster loads
+    target = settings.dbt_target_dir
     command = [
         str(Path(sys.executable).parent / "dbt"),
         *("docs", "generate", "--static", "--target", settings.dbt_target, "--target-path", str(target)),
@@ -245,10 +272,6 @@ def docs(
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(target / "static_index.html", path)
     console.print(f"wrote {path} (one file, opens offline): open it in a browser", highlight=False)
-
-
-READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA"}
-OUTPUT_FORMATS = ("table", "csv", "json", "markdown", "parquet")
 
 
 @app.command()
@@ -267,15 +290,9 @@ def query(
     if output_format == "parquet" and output is None:
         _fail("--format parquet writes a file: give it with --output PATH")
     try:
-        kinds = [statement.type.name for statement in duckdb.extract_statements(sql)]
-    except duckdb.Error as exc:
+        check_read_only(sql)
+    except (duckdb.Error, RefusedStatement) as exc:
         _fail(str(exc))
-    refused = sorted(set(kinds) - READ_ONLY_STATEMENTS)
-    if refused:
-        _fail(
-            f"warehouse query is read-only: {', '.join(refused)} statements are refused. "
-            "The warehouse changes only through a refresh."
-        )
     if output_format == "table" and output is None:
         _print_query(sql)
         return
@@ -288,7 +305,12 @@ def query(
                 relation.write_parquet(str(output))
                 text = None
             else:
-                text = format_rows(relation.columns, relation.fetchall(), output_format)
+                rows = relation.fetchall()
+                text = (
+                    _table_text(relation.columns, rows)
+                    if output_format == "table"
+                    else format_rows(relation.columns, rows, output_format)
+                )
         except duckdb.Error as exc:
             _fail(str(exc))
     if text is None:
@@ -300,34 +322,16 @@ def query(
         console.print(f"wrote {output}", highlight=False)
 
 
-def format_rows(columns: list[str], rows: list[tuple], output_format: str) -> str:
-    """Rows as CSV (with header), JSON (an array of objects), Markdown (a pipe table) or a plain table."""
-    if output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-        return buffer.getvalue()
-    if output_format == "json":
-        records = [dict(zip(columns, row, strict=True)) for row in rows]
-        return json.dumps(records, ensure_ascii=False, indent=1, default=str) + "\n"
-    if output_format == "markdown":
-        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(row)) + " |" for row in rows]
-        return "\n".join(lines) + "\n"
+def _table_text(columns: list[str], rows: list[tuple]) -> str:
     with console.capture() as captured:
         console.print(_rich_table(columns, rows))
     return captured.get()
 
 
-def _cells(row: tuple) -> list[str]:
-    return ["" if v is None else str(v) for v in row]
-
-
 def _rich_table(columns: list[str], rows: list[tuple], title: str | None = None) -> Table:
     table = Table(*columns, title=title)
     for row in rows:
-        table.add_row(*_cells(row))
+        table.add_row(*cells(row))
     return table
 
 

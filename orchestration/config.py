@@ -8,6 +8,7 @@ Every path the warehouse uses is derived here from two variables:
   ``parquet/`` exports and the ``lake/`` the dbt sources read live (default ``warehouse``).
 
 ``WAREHOUSE_TARGET`` picks the dbt target: ``duckdb`` (default) or ``spark`` (dbt_project/profiles.yml).
+``WAREHOUSE_PARSE_PROCESSES`` is how many processes parse documents side by side (default: the cores).
 
 Relative paths are resolved against the project root (the folder holding ``dagster.yaml``), so the
 same settings mean the same files whether a run starts from the CLI, the UI or a test.
@@ -23,6 +24,11 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"  # the gazetteer and the known codes read the seeds too
+
+# No usage reports from the libraries the warehouse runs (dbt, Great Expectations), here and in dbt's process.
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 RAW_ROOTS_VAR = "WAREHOUSE_RAW_ROOTS"
 WAREHOUSE_DIR_VAR = "WAREHOUSE_DIR"
@@ -34,16 +40,12 @@ BUILD_DB_VAR = "WAREHOUSE_BUILD_DB"
 LAKE_DIR_VAR = "WAREHOUSE_LAKE_DIR"
 SPARK_DIR_VAR = "WAREHOUSE_SPARK_DIR"
 DBT_TARGETS = ("duckdb", "spark")
-# How many batches the documents of a refresh are parsed in (one step each: a multiprocess or Kubernetes
-# executor runs them side by side); a file's batch is fixed by its path.
-DOCUMENT_BATCHES_VAR = "WAREHOUSE_DOCUMENT_BATCHES"
-DEFAULT_DOCUMENT_BATCHES = 4
+# How many processes parse the documents of a refresh side by side (documents/corpus.py)
+PARSE_PROCESSES_VAR = "WAREHOUSE_PARSE_PROCESSES"
+DEFAULT_PARSE_PROCESSES = os.cpu_count() or 1
 ALERT_WEBHOOK_VAR = "WAREHOUSE_ALERT_WEBHOOK"
-# How long the warm servers (GX suites, dbt: lib/warm_servers.py) wait for the next refresh before they
-# end; 0: no servers, every step imports GX and dbt itself. One setting for the machine, not a warehouse.
-WARM_SECONDS_VAR = "WAREHOUSE_WARM_SECONDS"
-DEFAULT_WARM_SECONDS = 900.0
-# Fault injection for the crash tests only: "publish" makes the publish step pause before its rename.
+# Fault injection for the crash tests only: "lake" makes the documents asset pause before it switches its
+# new lake version in, "publish" the publish step before its rename.
 FAULT_PAUSE_VAR = "WAREHOUSE_FAULT_PAUSE"
 # Run tag: re-read every raw file instead of only new and changed ones (`warehouse refresh --full`).
 FULL_REFRESH_TAG = "warehouse/full"
@@ -54,7 +56,7 @@ class Settings:
     raw_roots: tuple[Path, ...]
     warehouse_dir: Path
     dbt_target: str = "duckdb"
-    document_batches: int = DEFAULT_DOCUMENT_BATCHES
+    parse_processes: int = DEFAULT_PARSE_PROCESSES
     alert_webhook: str | None = None
     fault_pause: str | None = None
 
@@ -83,9 +85,14 @@ class Settings:
         return self.warehouse_dir / "lake"
 
     @property
-    def staging_dir(self) -> Path:
-        """Rows the document parse steps stage as Parquet, ``staging/<run id>/``, until the write step loads them."""
-        return self.warehouse_dir / "staging"
+    def parse_dir(self) -> Path:
+        """Rows of the documents parsed in a refresh, as Parquet, until they are written to the lake."""
+        return self.warehouse_dir / "parsed"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for this warehouse (compiled SQL, run results, its partial parse)."""
+        return self.warehouse_dir / "dbt"
 
     @property
     def spark_dir(self) -> Path:
@@ -126,14 +133,6 @@ class Settings:
         return env
 
 
-def warm_seconds() -> float:
-    value = os.environ.get(WARM_SECONDS_VAR, str(DEFAULT_WARM_SECONDS))
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        raise ValueError(f"{WARM_SECONDS_VAR}={value!r}: expected seconds (0 for no warm servers)") from None
-
-
 def use_project_dagster_home() -> Path:
     """Point Dagster at the project's ``.dagster/`` (with the project's dagster.yaml: telemetry off,
     run queue) unless DAGSTER_HOME is set, so ``.venv/bin/warehouse`` works without ``make``."""
@@ -141,8 +140,14 @@ def use_project_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists() and home == PROJECT_ROOT / ".dagster":
         shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
     return home
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, str(default))
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"{name}={value!r}: expected a whole number of at least 1")
+    return int(value)
 
 
 def _resolve(value: str) -> Path:
@@ -162,7 +167,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raw_roots=roots,
         warehouse_dir=_resolve(env.get(WAREHOUSE_DIR_VAR, "warehouse")),
         dbt_target=target,
-        document_batches=max(1, int(env.get(DOCUMENT_BATCHES_VAR, DEFAULT_DOCUMENT_BATCHES))),
+        parse_processes=_positive(env, PARSE_PROCESSES_VAR, DEFAULT_PARSE_PROCESSES),
         alert_webhook=env.get(ALERT_WEBHOOK_VAR) or None,
         fault_pause=env.get(FAULT_PAUSE_VAR) or None,
     )

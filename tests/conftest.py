@@ -6,7 +6,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,13 +15,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.config import PROJECT_ROOT, WARM_SECONDS_VAR, Settings, load_settings
+from orchestration.config import PROJECT_ROOT, Settings, load_settings
 from orchestration.defs.resources import build_resources
-from orchestration.lib import warm_servers
-
-# The refreshes of the suite share one GX and one dbt server, which end half a minute after the last use
-# (fifteen minutes outside the tests); the suite's subprocesses inherit this.
-os.environ.setdefault(WARM_SECONDS_VAR, "30")
 
 REPO_RAW = PROJECT_ROOT / "raw"
 SHARED_RAW = (PROJECT_ROOT.parent / "shared" / "raw").resolve()
@@ -48,6 +43,16 @@ class Refresh:
             if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
         }
 
+    @property
+    def failures(self) -> list[str]:
+        """What failed, for an assertion's message: failed steps and checks."""
+        steps = [
+            f"{e.step_key}: {e.event_specific_data.error.to_string() if e.event_specific_data.error else e.message}"
+            for e in self.result.all_events
+            if e.event_type == dg.DagsterEventType.STEP_FAILURE
+        ]
+        return steps + [f"{name}: {e.description}" for name, e in self.failed_checks().items()]
+
     def failed_checks(self) -> dict[str, dg.AssetCheckEvaluation]:
         return {
             e.event_specific_data.check_name: e.event_specific_data
@@ -63,32 +68,31 @@ class Refresh:
             conn.close()
 
 
-def run_refresh(warehouse_dir: Path, *roots: Path) -> Refresh:
+_INSTANCES: dict[Path, dg.DagsterInstance] = {}
+
+
+def instance_of(warehouse_dir: Path) -> dg.DagsterInstance:
+    """One Dagster instance per warehouse, as a deployment has (its DAGSTER_HOME): the quality history
+    publish writes reads the checks of the runs since the last publication from it."""
+    return _INSTANCES.setdefault(Path(warehouse_dir), dg.DagsterInstance.ephemeral())
+
+
+def run_refresh(warehouse_dir: Path, *roots: Path, selection=None, full: bool = False) -> Refresh:
     env = {"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_RAW_ROOTS": ":".join(str(r) for r in roots)}
-    if "WAREHOUSE_FAULT_PAUSE" in os.environ:  # the crash tests set it for a refresh in a subprocess
-        env["WAREHOUSE_FAULT_PAUSE"] = os.environ["WAREHOUSE_FAULT_PAUSE"]
+    for name in ("WAREHOUSE_FAULT_PAUSE", "WAREHOUSE_TARGET"):  # set for a refresh in a subprocess
+        if name in os.environ:
+            env[name] = os.environ[name]
     settings = load_settings(env)
     defs = warehouse_definitions()
     result = dg.materialize(
         [*defs.assets, *(defs.asset_checks or [])],
         resources=build_resources(settings),
+        instance=instance_of(warehouse_dir),
+        selection=selection,
+        tags={"warehouse/full": "true"} if full else None,
         raise_on_error=False,
     )
     return Refresh(settings=settings, result=result)
-
-
-@pytest.fixture
-def own_warm_servers(monkeypatch) -> Iterator[str]:
-    """Warm servers of this test alone, in a folder of their own (short: a socket path has at most 108
-    bytes), killed when the test ends; yields the folder."""
-    folder = tempfile.mkdtemp(prefix="warm-")
-    monkeypatch.setattr(warm_servers, "runtime_dir", lambda: folder)
-    started = len(warm_servers._started)
-    yield folder
-    for process in warm_servers._started[started:]:
-        process.kill()
-        process.wait()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -120,8 +124,18 @@ def make_root(tmp_path: Path) -> Callable[..., Path]:
 def published_default(tmp_path_factory) -> Refresh:
     """One full refresh of the repo's raw/ (shared by read-only tests)."""
     refresh = run_refresh(tmp_path_factory.mktemp("default_warehouse"), REPO_RAW)
-    assert refresh.result.success
+    assert refresh.result.success, "\n".join(refresh.failures)
     return refresh
+
+
+def build_rows(settings: Settings, sql: str) -> list[tuple]:
+    """Rows of a query on a copy of the build database: dagster-dbt's adapter, which counted the models'
+    rows, keeps the file open in this process under a configuration of its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "build.duckdb"
+        shutil.copyfile(settings.build_db_path, copy)
+        with duckdb.connect(str(copy), read_only=True) as conn:
+            return conn.execute(sql).fetchall()
 
 
 def sha256(path: Path) -> str:

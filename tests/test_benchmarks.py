@@ -9,9 +9,9 @@ import pytest
 
 from benchmarks.generate_documents import generate
 from benchmarks.generate_statistics import BENCHMARK_INDICATORS, QUIRK_RATES, generate_statistics
-from orchestration.lib import units
-from orchestration.lib.statistics import parse_statistics_file
-from orchestration.lib.textio import RawFile, decode
+from orchestration.raw_files.decoding import RawFile, decode
+from orchestration.statistics import units
+from orchestration.statistics.reader import parse_statistics_file
 
 
 @pytest.fixture

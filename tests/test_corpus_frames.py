@@ -20,12 +20,11 @@ import pytest
 
 from benchmarks.generate_documents import generate
 from orchestration.config import DBT_PROJECT_DIR
-from orchestration.lib import corpus as corpus_lib
-from orchestration.lib.claims import extract_claims
-from orchestration.lib.corpus import DOCUMENT_SUFFIXES, _decode, document_files, document_id, parse_documents
-from orchestration.lib.documents import clean_text, extract_metadata
-from orchestration.lib.places import load_gazetteer
-from orchestration.lib.textio import RawFile
+from orchestration.documents.claims import extract_claims
+from orchestration.documents.cleaning import clean_text, extract_metadata
+from orchestration.documents.corpus import DOCUMENT_SUFFIXES, _decode, document_files, document_id, parse_documents
+from orchestration.documents.places import load_gazetteer
+from orchestration.raw_files.decoding import RawFile
 from tests.conftest import REPO_RAW, SHARED_RAW
 from tests.test_document_speed_equivalence import random_text
 
@@ -207,14 +206,3 @@ def test_random_documents(gazetteer, tmp_path):
         one = {name: data}
         expected = reference_parse_documents(one, gazetteer, LOADED_AT)
         assert_same_tables(parse_documents(one, gazetteer, LOADED_AT), expected)
-
-
-def test_runs_of_files_joined_give_the_one_run_frames(gazetteer, tmp_path):
-    """Files parsed in consecutive runs (as workers or batches would) and joined give the same frames."""
-    contents = {**odd_files(tmp_path), **contents_of(generate(tmp_path / "synthetic", 120, seed=9))}
-    expected = reference_parse_documents(contents, gazetteer, LOADED_AT)
-    files = list(contents.items())
-    for bounds in ([0, 1, 40, 41, len(files)], [0, 6, len(files)], [0, len(files)]):
-        runs = [dict(files[start:stop]) for start, stop in zip(bounds, bounds[1:], strict=False)]
-        parts = [corpus_lib._typed(corpus_lib._parse_columns(run, gazetteer, LOADED_AT)) for run in runs]
-        assert_same_tables(corpus_lib._frames(corpus_lib._join(parts)), expected)

@@ -1,7 +1,6 @@
 """The code location as Dagster loads it: asset keys, checks, gating and schedules."""
 
 import csv
-import importlib.metadata
 import shutil
 
 import dagster as dg
@@ -27,22 +26,22 @@ EXPECTED_ASSET_KEYS = [
     "marts/mart_claim_reconciliation",
     "marts/mart_cluster_year",
     "marts/mart_document_mentions",
-    "marts/mart_quality_history",
     "marts/mart_quarantine",
     "raw/admin_divisions",
-    "raw/check_history",
     "raw/document_claims",
     "raw/document_dates",
     "raw/document_files",
     "raw/document_mentions",
     "raw/document_paragraphs",
     "raw/document_quarantine",
+    "raw/document_rule_failures",
     "raw/documents",
     "raw/prefecture_crosswalk",
-    "raw/rule_failures",
+    "raw/reference_rule_failures",
     "raw/statistics_files",
     "raw/statistics_observations",
     "raw/statistics_quarantine",
+    "raw/statistics_rule_failures",
     "seeds/city_name_variants",
     "seeds/cluster_members",
     "seeds/clusters",
@@ -57,12 +56,13 @@ EXPECTED_ASSET_KEYS = [
     "staging/stg_documents__mentions",
     "staging/stg_documents__paragraphs",
     "staging/stg_documents__quarantine",
-    "staging/stg_quality__check_history",
-    "staging/stg_quality__rule_failures",
+    "staging/stg_documents__rule_failures",
     "staging/stg_reference__admin_divisions",
     "staging/stg_reference__prefecture_crosswalk",
+    "staging/stg_reference__rule_failures",
     "staging/stg_statistics__observations",
     "staging/stg_statistics__quarantine",
+    "staging/stg_statistics__rule_failures",
 ]
 
 
@@ -97,11 +97,11 @@ def test_every_error_level_dbt_test_and_the_ge_suite_are_blocking_checks():
     non_blocking = sorted(k for k, s in specs.items() if not s.blocking)
     # the warn-level tests (see their yml comments): two files disagreeing on a figure, and a document cut
     # off mid-sentence, are seen but do not hold a refresh back
-    # and the freshness check, which warns when the published warehouse is older than a day and two hours
+    # and Dagster's freshness check, which warns when the published warehouse is older than 26 hours
     assert non_blocking == [
         "marts/dim_document:documents_are_complete",
         "marts/fct_city_year:sources_agree_on_city_year",
-        "serving/warehouse:serving_is_fresh",
+        "serving/warehouse:freshness_check",
     ]
     for expected in (
         "raw/statistics_observations:statistics_observations_expectations",
@@ -142,7 +142,7 @@ def test_a_failing_dbt_test_holds_the_publish(tmp_path, make_root, published_def
         for indicator, value, unit in (("gdp", 50, "亿元"), ("population_year_end", 4000, "万人"))
     )
     warehouse_dir = tmp_path / "wh"
-    shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir)
+    shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir, symlinks=True)
     before = sha256(warehouse_dir / "serving.duckdb")
 
     refresh = run_refresh(warehouse_dir, REPO_RAW, make_root({"implausible.csv": f"{OBSERVATION_HEADER}\n{rows}"}))
@@ -155,33 +155,22 @@ def test_a_failing_dbt_test_holds_the_publish(tmp_path, make_root, published_def
     assert sha256(warehouse_dir / "serving.duckdb") == before
 
 
-def test_only_the_newest_dbt_invocation_folders_are_kept(tmp_path):
-    import os
-
-    from orchestration.defs.transform import prune_invocation_folders
-
-    for index in range(12):
-        folder = tmp_path / f"warehouse_models-{index:02d}"
-        folder.mkdir()
-        os.utime(folder, (1_000_000 + index, 1_000_000 + index))
-    (tmp_path / "manifest.json").write_text("{}")
-    prune_invocation_folders(tmp_path, keep=10)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"] + [
-        f"warehouse_models-{i:02d}" for i in range(2, 12)
-    ]
+def test_owners_come_from_the_asset_specs_and_the_dbt_meta():
+    graph = warehouse_definitions().resolve_asset_graph()
+    owners = {key.to_user_string(): graph.get(key).owners for key in graph.get_all_asset_keys()}
+    engineering = {k for k, v in owners.items() if v == ["team:data-engineering"]}
+    analytics = {k for k, v in owners.items() if v == ["team:analytics-engineering"]}
+    assert engineering == {k for k in EXPECTED_ASSET_KEYS if k.startswith(("raw/", "serving/"))}
+    assert analytics == {
+        k for k in EXPECTED_ASSET_KEYS if k.startswith(("seeds/", "staging/", "intermediate/", "marts/"))
+    }
+    definitions = (PROJECT_ROOT / "orchestration" / "definitions.py").read_text(encoding="utf-8")
+    assert "owner" not in definitions  # wiring only
 
 
-def test_the_dbt_resource_skips_only_what_dagster_dbt_would_redo_per_run():
-    """WarehouseDbt overrides two private methods of dagster-dbt's resource (the `dbt --version`
-    process and an in-process adapter); if an upgrade renames them, the overrides would silently do
-    nothing, so this names them."""
-    from dagster_dbt import DbtCliResource
-
-    from orchestration.defs.resources import WarehouseDbt, build_resources
-
-    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
-        assert name in vars(DbtCliResource), f"dagster-dbt no longer has DbtCliResource.{name}"
-    dbt = build_resources(load_settings())["dbt"]
-    assert isinstance(dbt, WarehouseDbt)
-    assert str(dbt._cli_version) == importlib.metadata.version("dbt-core")
-    assert dbt._initialize_dbt_core_adapter(["build"]) is None
+def test_the_freshness_check_is_dagsters_own_and_watched_by_its_sensor():
+    defs = warehouse_definitions()
+    sensor = defs.resolve_sensor_def("serving_freshness_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    job = defs.resolve_job_def("warehouse_refresh_job")
+    assert not any(key.name == "freshness_check" for key in job.asset_layer.asset_graph.asset_check_keys)

@@ -18,9 +18,9 @@ import pytest
 
 from benchmarks.generate_documents import generate
 from orchestration.config import DBT_PROJECT_DIR
-from orchestration.lib import claims as claims_lib
-from orchestration.lib import documents as documents_lib
-from orchestration.lib.claims import (
+from orchestration.documents import claims as claims_lib
+from orchestration.documents import cleaning as documents_lib
+from orchestration.documents.claims import (
     _CLAUSE_BREAK,
     _INHERITS_SUBJECT,
     _MULTIPLIER,
@@ -34,7 +34,7 @@ from orchestration.lib.claims import (
     extract_claims,
     normalise_years,
 )
-from orchestration.lib.documents import (
+from orchestration.documents.cleaning import (
     BOILERPLATE,
     CJK,
     CleanedText,
@@ -43,8 +43,8 @@ from orchestration.lib.documents import (
     html_to_text,
     normalise,
 )
-from orchestration.lib.places import _CJK_CHAR, _SAFE_FOLLOWERS, Mention, load_gazetteer
-from orchestration.lib.textio import decode
+from orchestration.documents.places import _CJK_CHAR, _SAFE_FOLLOWERS, Mention, load_gazetteer
+from orchestration.raw_files.decoding import decode
 
 
 @pytest.fixture(scope="module")

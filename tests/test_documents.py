@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from orchestration.config import DBT_PROJECT_DIR
-from orchestration.lib.claims import extract_claims, normalise_years
-from orchestration.lib.corpus import document_id, read_documents
-from orchestration.lib.documents import clean_text, extract_metadata, normalise
-from orchestration.lib.places import load_gazetteer
-from orchestration.lib.textio import decode
+from orchestration.documents.claims import extract_claims, normalise_years
+from orchestration.documents.cleaning import clean_text, extract_metadata, normalise
+from orchestration.documents.corpus import document_id, read_documents
+from orchestration.documents.places import load_gazetteer
+from orchestration.raw_files.decoding import decode
 from tests.conftest import REPO_RAW
 
 NEWS = "000_f18e68dfd89df4a5.txt"
@@ -129,7 +129,7 @@ def test_bundled_documents_cover_every_quirk(gazetteer):
 
 
 def test_document_files_lists_what_a_recursive_glob_lists(tmp_path):
-    from orchestration.lib.corpus import document_files
+    from orchestration.documents.corpus import document_files
 
     root = tmp_path / "documents"
     for name in [

@@ -10,7 +10,7 @@ import duckdb
 
 from orchestration.config import FULL_REFRESH_TAG, load_settings
 from orchestration.defs.resources import build_resources
-from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, warehouse_definitions
+from tests.conftest import OBSERVATION_HEADER, REPO_RAW, build_rows, run_refresh, warehouse_definitions
 
 # the marts' load times and refresh ids differ between two builds by nature
 NOT_COMPARED = {"mart_quality_history"}
@@ -56,12 +56,8 @@ def _approximately(value):
     return float(f"{value:.12g}") if isinstance(value, float) else value
 
 
-def changes(build_db, model: str) -> list:
-    conn = duckdb.connect(str(build_db), read_only=True)
-    try:
-        return conn.execute(f"select document_id from increments.{model}__changes order by all").fetchall()
-    finally:
-        conn.close()
+def changes(settings, model: str) -> list:
+    return build_rows(settings, f"select document_id from increments.{model}__changes order by all")
 
 
 def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
@@ -83,8 +79,8 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
     write("b.txt", "城市群观察", [*OTHER[:2], "长江中游城市群的合作继续深化，武汉市、长沙市、南昌市联系更加紧密。"])
     shutil.copyfile(documents / "a.txt", documents / "0a.txt")
     refresh = run_refresh(warehouse, REPO_RAW, extra)
-    assert refresh.result.success
-    assert 0 < len(changes(refresh.settings.build_db_path, "dim_document")) < 10  # only a few documents redone
+    assert refresh.result.success, "\n".join(refresh.failures)
+    assert 0 < len(changes(refresh.settings, "dim_document")) < 10  # only a few documents redone
 
     # a's text changes (c is no longer its near-duplicate); a new document shares c's paragraphs; the
     # copy under the first name goes; a statistics file gives the official figure a claim in b names
@@ -102,7 +98,7 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
     # c goes: e was its near-duplicate
     (documents / "c.txt").unlink()
     refresh = run_refresh(warehouse, REPO_RAW, extra)
-    assert refresh.result.success
+    assert refresh.result.success, "\n".join(refresh.failures)
     incremental = marts(refresh.settings.serving_path)
 
     scratch = run_refresh(tmp_path / "scratch", REPO_RAW, extra)

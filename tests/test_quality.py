@@ -4,9 +4,10 @@ quarantined, and the quality history keeps held and good refreshes."""
 import shutil
 
 import dagster as dg
+import duckdb
 import pytest
 
-from orchestration.lib.suites import unit_mixups
+from orchestration.quality.rules import unit_mixups
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256
 
 DOWNSTREAM = ("staging/", "intermediate/", "marts/", "serving/")
@@ -20,7 +21,7 @@ FUTURE_PAGE = (
 def last_good(tmp_path, published_default):
     """A warehouse folder holding a published refresh, and the hashes of what analysts read."""
     warehouse_dir = tmp_path / "wh"
-    shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir)
+    shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir, symlinks=True)
 
     def served() -> dict[str, str]:
         files = [warehouse_dir / "serving.duckdb", *sorted((warehouse_dir / "parquet").iterdir())]
@@ -85,17 +86,22 @@ def rows_checked(refresh, check_name: str) -> int:
     return evaluation.metadata["rows_checked"].value
 
 
-def test_an_incremental_refresh_checks_the_new_documents_and_a_held_one_stays_held(make_root, last_good):
+def test_the_check_reads_the_lake_copy_and_a_held_document_stays_held(make_root, last_good):
     warehouse_dir, served = last_good
     good = make_root({"good.txt": "长三角观察\n2020年，上海市地区生产总值为38700.58亿元。\n"}, kind="documents")
     refresh = run_refresh(warehouse_dir, REPO_RAW, good)
-    assert refresh.result.success
-    assert rows_checked(refresh, "documents_expectations") == 1  # the new file's row only
+    assert refresh.result.success, "\n".join(refresh.failures)
+    # every document the models read: the lake's table, the new file's row and the unchanged ones
+    lake = refresh.settings.lake_dir / "documents" / "documents" / "*.parquet"
+    assert (
+        rows_checked(refresh, "documents_expectations") == duckdb.sql(f"select count(*) from '{lake}'").fetchall()[0][0]
+    )
+    assert rows_checked(refresh, "documents_expectations") > 1
     before = served()
     bad = make_root({"future.html": FUTURE_PAGE}, kind="documents")
     held = run_refresh(warehouse_dir, REPO_RAW, good, bad)
     assert_held(held, "documents_expectations", "published_between_1949_and_today", "future.html", before, served)
-    # no file changed since, but no check passed since the bad row was loaded: it is checked again
+    # no file changed since: the bad row is still in the lake, and still holds the refresh back
     again = run_refresh(warehouse_dir, REPO_RAW, good, bad)
     assert_held(again, "documents_expectations", "published_between_1949_and_today", "future.html", before, served)
 
@@ -116,7 +122,7 @@ def test_a_few_bad_rows_are_quarantined_and_the_rest_published(tmp_path, make_ro
     )
     bad = "420600,襄阳市,湖北省,2005,gdp,-5,亿元,x\n"  # one row in 41: 2.4%, under the 5% threshold
     refresh = run_refresh(tmp_path / "wh", make_root({"mostly_good.csv": f"{OBSERVATION_HEADER}\n{good}{bad}"}))
-    assert refresh.result.success
+    assert refresh.result.success, "\n".join(refresh.failures)
     assert refresh.serving("select count(*) from marts.fct_city_year where year between 2001 and 2005") == [(40,)]
     assert refresh.serving(
         "select source_row, stage, rule, column_name from marts.mart_quarantine where source_kind = 'statistics'"

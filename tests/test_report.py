@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from orchestration.lib.report import CLUSTER_CHARTS, write_report
+from orchestration.serving.report import CLUSTER_CHARTS, write_report
 from tests.browser import browser_page, save_screenshot
 
 MARKS = """figures => figures.map(figure => ({

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.config import load_settings
-from orchestration.lib.publish import publish_atomically, remove_stale_temporaries
+from orchestration.serving.publish import publish_atomically, remove_stale_temporaries
 from tests.conftest import REPO_RAW, run_refresh
 
 READER = textwrap.dedent(
@@ -62,7 +62,7 @@ READER = textwrap.dedent(
 def test_readers_keep_querying_through_a_publish_and_see_new_data_after_reconnecting(tmp_path, published_default):
     """A DuckDB client and a BI tool (SQLAlchemy, read-only URL) query all through a refresh's publish."""
     warehouse_dir = tmp_path / "wh"
-    shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir)
+    shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir, symlinks=True)
     serving = warehouse_dir / "serving.duckdb"
     url = load_settings({"WAREHOUSE_DIR": str(warehouse_dir)}).sqlalchemy_url
     readers = {
@@ -77,7 +77,7 @@ def test_readers_keep_querying_through_a_publish_and_see_new_data_after_reconnec
         for reader in readers.values():
             assert reader.stdout.readline().strip() == "ready"
         refresh = run_refresh(warehouse_dir, REPO_RAW)
-        assert refresh.result.success
+        assert refresh.result.success, "\n".join(refresh.failures)
     finally:
         (tmp_path / "stop").touch()
         outputs = {mode: reader.communicate(timeout=60)[0] for mode, reader in readers.items()}

@@ -2,7 +2,7 @@
 
 ``parse_statistics_file`` reads a plain UTF-8 CSV with Arrow's reader and converts cells a column at a
 time; anything else goes through Python's csv module. The reference below is the parser as it was
-before any of that (one row at a time, the same rules from ``orchestration.lib.units``): every
+before any of that (one row at a time, the same rules from ``orchestration.statistics.units``): every
 observation, quarantine row, empty-cell count, encoding and layout must come out the same, floats
 bit for bit.
 """
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib import statistics as st
-from orchestration.lib.statistics import EMPTY_CELLS, FileProblem, parse_statistics_file
-from orchestration.lib.textio import DecodeError, RawFile, decode
-from orchestration.lib.units import ValueProblem, normalise_label, parse_number, to_base_unit
+from orchestration.raw_files.decoding import DecodeError, RawFile, decode
+from orchestration.statistics import reader as st
+from orchestration.statistics.reader import EMPTY_CELLS, FileProblem, parse_statistics_file
+from orchestration.statistics.units import ValueProblem, normalise_label, parse_number, to_base_unit
 
 # ---------------------------------------------------------------------------------------------
 # The reference: one row at a time

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from orchestration.lib.statistics import parse_statistics_file
-from orchestration.lib.textio import RawFile
-from orchestration.lib.units import ValueProblem, to_base_unit
+from orchestration.raw_files.decoding import RawFile
+from orchestration.statistics.reader import parse_statistics_file
+from orchestration.statistics.units import ValueProblem, to_base_unit
 
 
 def parse(name: str, content: str | bytes, encoding: str = "utf-8"):
@@ -159,7 +159,7 @@ def test_unsupported_format_is_quarantined():
 def test_whitespace_is_what_str_strip_removes():
     import sys
 
-    from orchestration.lib.statistics import WHITESPACE
+    from orchestration.statistics.reader import WHITESPACE
 
     assert set(WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
 
@@ -221,14 +221,14 @@ def test_a_number_too_large_for_any_figure_is_quarantined_not_raised(value):
 
 
 def test_statistics_frames_are_written_as_the_files_were_parsed(tmp_path):
-    """Dictionary-encoded frames of several files (one of them unreadable) become plain DuckDB rows; a
-    figure with no source names its file as the publication."""
+    """Dictionary-encoded frames of several files (one of them unreadable) become plain rows of the lake's
+    table; a figure with no source names its file as the publication."""
     from datetime import UTC, datetime
 
     import duckdb
 
-    from orchestration.defs.ingest_statistics import OBSERVATION_COLUMNS, read_statistics
-    from orchestration.lib.warehouse import replace_table
+    from orchestration.lake.tables import write_table
+    from orchestration.statistics.tables import OBSERVATION_COLUMNS, read_statistics
 
     tables = {
         "a.csv": "admin_code,region_name,year,indicator,value,unit,source\n"
@@ -236,13 +236,17 @@ def test_statistics_frames_are_written_as_the_files_were_parsed(tmp_path):
         "b.csv": "城市,指标,单位,2016年,2017年\n南京市,地区生产总值,万元,105030200,x\n",
         "c.csv": "",
     }
-    files = {str(tmp_path / name): (rank, text.encode()) for rank, (name, text) in enumerate(tables.items())}
-    frames = read_statistics(files, datetime(2024, 1, 1, tzinfo=UTC))
+    for name, text in tables.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    files = {str(tmp_path / name): rank for rank, name in enumerate(tables)}
+    frames, hashes = read_statistics(files, datetime(2024, 1, 1, tzinfo=UTC))
+    assert sorted(hashes) == sorted(files)
     with duckdb.connect() as conn:
-        assert replace_table(conn, "raw.o", OBSERVATION_COLUMNS, frames["observations"]) == 3
+        conn.register("_new", frames["observations"])
+        assert write_table(conn, tmp_path / "lake", OBSERVATION_COLUMNS, "select * from _new") == 3
         rows = conn.execute(
             "select source_row, raw_root_rank, region_code, region_name, year, value, original_value, publication "
-            "from raw.o order by all"
+            f"from '{tmp_path}/lake/data.parquet' order by all"
         ).fetchall()
     assert rows == [
         (2, 0, "310000", "上海市", 2017, 3013386000000.0, "30133.86", "公报"),

@@ -1,208 +1,123 @@
 """Documents: every text under ``<raw root>/documents/``, cleaned, with metadata, places and claims."""
 
-import csv
-import io
 import shutil
+import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
+import duckdb
 
-from orchestration.config import FULL_REFRESH_TAG
+from orchestration.config import FULL_REFRESH_TAG, SEEDS_DIR
+from orchestration.defs.owners import DATA_ENGINEERING
 from orchestration.defs.resources import Warehouse
-from orchestration.lib.corpus import document_files
-from orchestration.lib.document_batches import (
-    split_into_batches,
-    stage_batch,
-    staged_files,
-    start_helper,
-    stop_helper,
-)
-from orchestration.lib.incremental import (
-    FilePlan,
-    drop_vanished,
-    plan_files,
-    previous_manifest,
-    replace_rows_of_files,
-    save_manifest,
-)
-from orchestration.lib.lake import export_partitioned, parts_for
-from orchestration.lib.quality_log import clear_rule_failures
-from orchestration.lib.textio import decode
-from orchestration.lib.warehouse import replace_table
-from orchestration.lib.warm import warm_up
+from orchestration.documents.corpus import TABLES, document_files, parse_to_parquet, parsed_files
+from orchestration.lake.tables import SourceVersion, manifest_path, parquet_glob, parts_for, row_count, write_parts
+from orchestration.quality.expectations import RULE_FAILURE_COLUMNS, rule_failures
+from orchestration.quality.rules import document_rules, prepare_documents
+from orchestration.raw_files.changes import detect_changes, last_change, read_state, state_after, write_state
 
-TABLES = {
-    "documents": (
-        "One row per distinct document (same text under two names or encodings is one): metadata and cleaning counts.",
-        """document_id varchar not null, source_file varchar not null, file_sha256 varchar not null,
-        file_format varchar, encoding varchar,
-        title varchar, kind varchar, carrier varchar, outlet varchar, author varchar, dateline_place varchar,
-        published_on date, published_how varchar, page_time timestamp, nonempty_lines integer,
-        distinct_lines integer, paragraph_count integer, repeated_paragraphs_dropped integer,
-        sentences_rejoined integer, boilerplate_removed varchar, is_truncated boolean, text_chars integer,
-        loaded_at timestamptz""",
-    ),
-    "document_files": (
-        "One row per file under documents/: hash, encoding, the document it holds, parsed or quarantined.",
-        """source_file varchar not null, file_sha256 varchar not null, size_bytes bigint, encoding varchar,
-        document_id varchar, status varchar not null, loaded_at timestamptz""",
-    ),
-    "document_paragraphs": (
-        "One row per cleaned paragraph of a document file, in order.",
-        """document_id varchar not null, source_file varchar not null, paragraph_index integer not null,
-        text varchar not null""",
-    ),
-    "document_dates": (
-        "One row per date a document states or implies: publication, page time, occasion or event.",
-        """document_id varchar not null, source_file varchar not null, day date not null, precision varchar,
-        role varchar, how varchar,
-        suspect varchar, context varchar""",
-    ),
-    "document_mentions": (
-        "One row per place, cluster or region named in a paragraph, with its code.",
-        """document_id varchar not null, source_file varchar not null, paragraph_index integer not null,
-        start_offset integer,
-        end_offset integer, surface varchar, entity_type varchar, entity_code varchar, entity_name varchar,
-        cluster_id varchar""",
-    ),
-    "document_claims": (
-        "One row per quantity stated in a document, normalised, with metric, year, place and qualifier.",
-        """document_id varchar not null, source_file varchar not null, claim_index integer not null,
-        paragraph_index integer not null,
-        sentence_index integer, metric varchar, value double, value_high double, unit varchar,
-        original_text varchar, year integer, entity_type varchar, entity_code varchar, entity_name varchar,
-        qualifier varchar, sentence varchar""",
-    ),
-    "document_quarantine": (
-        "One row per document file that could not be read (empty, binary, undecodable, no text), with the reason.",
-        """source_file varchar not null, file_sha256 varchar, size_bytes bigint, reason varchar not null,
-        loaded_at timestamptz""",
-    ),
+RULE_FAILURES = "document_rule_failures"
+DESCRIPTIONS = {
+    **{name: table.description for name, table in TABLES.items()},
+    RULE_FAILURES: "One row per document file and data-quality row rule it breaks; a document is all of its "
+    "file, so one breaking a blocking rule holds the refresh back.",
 }
-# each table's columns, as the parse steps stage them
-TABLE_COLUMNS = {name: ddl for name, (_, ddl) in TABLES.items()}
+COLUMNS = {**{name: table.columns for name, table in TABLES.items()}, RULE_FAILURES: RULE_FAILURE_COLUMNS}
 
 
-def reference_divisions(warehouse: Warehouse) -> list[dict]:
-    """NBS city-level divisions from the raw roots, so the gazetteer knows every city, not just members."""
-    rows: list[dict] = []
-    for folder in warehouse.settings.raw_dirs("reference"):
-        path = folder / "admin_divisions.csv"
-        if path.is_file():
-            text, _ = decode(path.read_bytes())
-            rows.extend(csv.DictReader(io.StringIO(text)))
-    return rows
-
-
-RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
-
-
-@dg.op(
-    out={"plan": dg.Out(FilePlan), "batches": dg.DynamicOut(dict)},
-    pool="warehouse_writer",
-    retry_policy=RETRY,
-)
-def plan_document_batches(context: dg.OpExecutionContext, warehouse: Warehouse):
-    """The document files that are new or changed since the last refresh (all of them with the run tag
-    warehouse/full=true), split into batches by path; one mapped step parses each batch. The plan holds
-    paths, not the files' bytes: each parse step reads (and hashes) its own files."""
-    warm_up(warehouse.settings)  # GX for this asset's check and dbt for the transform, made ready
-    full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
-    paths = document_files(warehouse.settings.raw_dirs("documents"))
-    with warehouse.connect() as conn:
-        plan = plan_files(paths, previous_manifest(conn, "documents"), full, keep_content=False)
-    yield dg.Output(plan, "plan")
-    staging = warehouse.settings.staging_dir
-    for leftover in staging.glob("*") if staging.is_dir() else []:  # of a run that stopped before writing
-        shutil.rmtree(leftover, ignore_errors=True)
-    divisions = reference_divisions(warehouse) if plan.changed else []
-    start_helper(len(plan.changed), divisions)  # parses beside the parse steps, on the other core
-    loaded_at = datetime.now(UTC)
-    for index, paths in split_into_batches(plan.changed, warehouse.settings.document_batches).items():
-        key = f"batch_{index:03d}"
-        folder = staging / context.run.run_id / key
-        batch = {"paths": paths, "divisions": divisions, "loaded_at": loaded_at, "folder": str(folder)}
-        yield dg.DynamicOutput(batch, output_name="batches", mapping_key=key)
-
-
-@dg.op(retry_policy=RETRY)
-def parse_document_batch(context: dg.OpExecutionContext, batch: dict) -> str:
-    """Rows of the raw.document* tables for one batch of files, staged as Parquet in the batch's folder
-    (returned); needs no warehouse, so batches run side by side under a multiprocess, Celery or
-    Kubernetes executor (the staging folder must then be on storage every step sees)."""
-    parsed, by_helper = stage_batch(
-        batch["paths"], batch["divisions"], batch["loaded_at"], Path(batch["folder"]), TABLE_COLUMNS
-    )
-    context.log.info(f"parsed {parsed} document files, {by_helper} of them in the parse helper")
-    return batch["folder"]
-
-
-@dg.op(
-    out={name: dg.Out(dg.Nothing, description=text) for name, (text, _) in TABLES.items()},
-    pool="warehouse_writer",
-    retry_policy=RETRY,
-)
-def write_documents(context: dg.OpExecutionContext, warehouse: Warehouse, plan: FilePlan, staged: list[str]):
-    """Drop the rows of changed and deleted files, load the staged batches and hand the changed parts of
-    the tables to the lake."""
-    stop_helper()  # parsing is done: its memory goes back before the tables are loaded
-    full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
-    stale = [*plan.changed, *plan.deleted]
-    loaded_at = datetime.now(UTC)
-    with warehouse.connect() as conn:
-        clear_rule_failures(conn, "documents")
-        for name, ddl in TABLE_COLUMNS.items():
-            rows = staged_files(staged, name)
-            if full:
-                count = replace_table(conn, f"raw.{name}", ddl, rows)
-            else:
-                count = replace_rows_of_files(conn, f"raw.{name}", ddl, rows, stale)
-            yield dg.Output(
-                None,
-                output_name=name,
-                metadata={
-                    "dagster/row_count": count,
-                    "files_read": plan.files_read,
-                    "files_changed": len(plan.changed),
-                    "files_deleted": len(plan.deleted),
-                    "batches": len(staged),
-                },
-            )
-        # the parse steps read and hashed the changed files: the manifest records what they read
-        hashes = "select source_file, file_sha256 from raw.document_files where source_file in "
-        plan.hashes.update(conn.execute(hashes + "(select unnest(?::varchar[]))", [sorted(plan.changed)]).fetchall())
-        vanished = drop_vanished(plan)  # their rows (if any) went with the stale files' rows
-        quarantined = conn.execute(
-            "select source_file, reason from raw.document_quarantine "
-            "where source_file in (select unnest(?::varchar[])) order by source_file",
-            [sorted(plan.changed)],
-        ).df()
-        if plan.has_changes:  # otherwise the lake already holds these tables (the transform adds any missing)
-            parts = parts_for(len(plan.files))
-            export_partitioned(conn, warehouse.settings.lake_dir, TABLES, plan.files, parts, None if full else stale)
-        save_manifest(conn, "documents", plan, loaded_at)  # last: an interrupted step re-reads its files
-    for folder in {Path(f).parent for f in staged}:
-        shutil.rmtree(folder, ignore_errors=True)
-    context.log.info(
-        f"documents: {len(plan.changed)} new or changed, {len(plan.deleted)} deleted, "
-        f"{len(plan.unchanged)} unchanged files; {plan.files_read} read, in {len(staged)} batches"
-    )
-    if vanished:
-        context.log.warning(f"{len(vanished)} document files were gone when read, counted as deleted: {vanished[:10]}")
-    if len(quarantined):
-        context.log.warning("documents quarantined:\n" + quarantined.to_string(index=False))
-
-
-@dg.graph_multi_asset(
-    outs={
-        name: dg.AssetOut(key=["raw", name], description=text, kinds={"python", "duckdb"})
-        for name, (text, _) in TABLES.items()
-    },
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["raw", name],
+            description=description,
+            kinds={"python", "parquet"},
+            owners=[DATA_ENGINEERING],
+            # the gazetteer knows every city of the administrative divisions
+            deps=[dg.AssetKey(["raw", "admin_divisions"])],
+        )
+        for name, description in DESCRIPTIONS.items()
+    ],
     group_name="raw",
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
 )
-def documents():
-    """Read, clean and extract the document files that are new or changed since the last refresh, one
-    step per batch of files (WAREHOUSE_DOCUMENT_BATCHES), and drop the rows of changed and deleted files."""
-    plan, batches = plan_document_batches()
-    return write_documents(plan, batches.map(parse_document_batch).collect())
+def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Read, clean and extract the document files that are new or changed since the last refresh (all of
+    them with the run tag warehouse/full=true), in WAREHOUSE_PARSE_PROCESSES processes, drop the rows of
+    changed and deleted files, and record the documents that break a data-quality rule."""
+    settings = warehouse.settings
+    full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
+    loaded_at = datetime.now(UTC)
+    previous = read_state(manifest_path(settings.lake_dir, "documents"))
+    changes = detect_changes(document_files(settings.raw_dirs("documents")), previous, full, hash_new=False)
+    shutil.rmtree(settings.parse_dir, ignore_errors=True)  # what a killed refresh parsed
+    parsed = settings.parse_dir / context.run.run_id
+    lake = settings.lake_dir / "documents"
+    hashes, state = {}, previous
+    conn = duckdb.connect()
+    try:
+        if full or changes.any or changes.rehashed or not manifest_path(settings.lake_dir, "documents").is_file():
+            with SourceVersion(settings.lake_dir, "documents") as version:
+                hashes = parse_to_parquet(
+                    sorted(changes.changed),
+                    parsed,
+                    SEEDS_DIR,
+                    divisions(conn, settings.lake_dir) if changes.changed else [],
+                    loaded_at,
+                    settings.parse_processes,
+                )
+                state = state_after(changes, previous, hashes, loaded_at)
+                write_lake(conn, version, parsed, None if full else changes.stale, parts_for(len(state)), loaded_at)
+                write_state(version.manifest, state)
+                if settings.fault_pause == "lake":
+                    time.sleep(60)  # fault injection: the crash tests kill the run before the new version is in
+        counts = {name: row_count(conn, lake / name) for name in COLUMNS}
+    finally:
+        conn.close()
+        shutil.rmtree(parsed, ignore_errors=True)
+    gone = sorted(set(changes.changed) - set(hashes))
+    context.log.info(
+        f"documents: {len(changes.changed) - len(gone)} new or changed, {len(changes.deleted) + len(gone)} deleted, "
+        f"{len(changes.unchanged)} unchanged files; {changes.files_read} read"
+    )
+    if gone:
+        context.log.warning(f"{len(gone)} document files were gone when read, counted as deleted: {gone[:10]}")
+    for name, count in counts.items():
+        yield dg.MaterializeResult(
+            asset_key=["raw", name],
+            metadata={
+                "dagster/row_count": count,
+                "files_read": changes.files_read,
+                "files_changed": len(changes.changed) - len(gone),
+                "files_deleted": len(changes.deleted) + len(gone),
+                "inputs_changed_at": last_change(state, changes, loaded_at).isoformat(),
+            },
+        )
+
+
+def write_lake(conn, version: SourceVersion, parsed, stale, parts: int, loaded_at) -> None:
+    """The document tables of the new version: the parsed files' rows in place of the stale files', and
+    the rows of the parsed documents that break a data-quality rule."""
+    new = {name: parsed_files(parsed, name) for name in TABLES}
+    failures = None
+    if new["documents"]:
+        docs = conn.sql(f"select * from read_parquet({new['documents']!r})").df()
+        rules = document_rules()
+        failures = rule_failures(
+            prepare_documents(docs, loaded_at.date()), "documents", rules, lambda r: r["document_id"]
+        )
+        conn.register("_failures", failures.assign(loaded_at=loaded_at))
+    for name, columns in COLUMNS.items():
+        if name == RULE_FAILURES:
+            rows = "select * from _failures" if failures is not None and len(failures) else None
+        else:
+            rows = f"select * from read_parquet({new[name]!r})" if new[name] else None
+        write_parts(conn, version.table(name), columns, rows, stale, parts)
+
+
+def divisions(conn: duckdb.DuckDBPyConnection, lake_dir) -> list[dict]:
+    """The administrative divisions in the lake, so the gazetteer knows every city, not just members."""
+    folder = lake_dir / "reference" / "admin_divisions"
+    if not any(folder.glob("*.parquet")):
+        return []
+    rows = conn.sql(f"select level, code, name, city_name from read_parquet('{parquet_glob(folder)}')")
+    return [dict(zip(rows.columns, row, strict=True)) for row in rows.fetchall()]

@@ -1,189 +1,148 @@
-"""Statistics: every table under ``<raw root>/statistics/`` into ``raw.statistics_*``."""
+"""Statistics: every table under ``<raw root>/statistics/`` into the lake's statistics tables."""
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
-import numpy as np
+import duckdb
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from orchestration.config import FULL_REFRESH_TAG
+from orchestration.config import FULL_REFRESH_TAG, SEEDS_DIR
+from orchestration.defs.owners import DATA_ENGINEERING
 from orchestration.defs.resources import Warehouse
-from orchestration.lib.incremental import (
-    paths_under,
-    plan_files,
-    previous_manifest,
-    replace_rows_of_files,
-    save_manifest,
+from orchestration.lake.tables import SourceVersion, kept_and_new, manifest_path, parquet_glob, row_count, write_table
+from orchestration.quality.expectations import RULE_FAILURE_COLUMNS, rule_failures
+from orchestration.quality.rules import prepare_statistics, statistics_rules
+from orchestration.raw_files.changes import detect_changes, last_change, read_state, state_after, write_state
+from orchestration.statistics.tables import (
+    FILE_COLUMNS,
+    OBSERVATION_COLUMNS,
+    QUARANTINE_COLUMNS,
+    read_statistics,
+    statistics_files,
 )
-from orchestration.lib.lake import export_tables
-from orchestration.lib.quality_log import clear_rule_failures
-from orchestration.lib.statistics import parse_statistics_file
-from orchestration.lib.textio import RawFile
-from orchestration.lib.warehouse import replace_table
-from orchestration.lib.warm import warm_up
 
-# A figure's original text is nearly unique to it: compressing them (dictionary and FSST) took a
-# quarter of the table's write (0.3 of 1.3 CPU-seconds for a county table's 1.7 million figures) to
-# save 5 bytes a figure on disk.
-OBSERVATION_COLUMNS = """
-    source_file varchar not null, file_sha256 varchar not null, source_row integer not null,
-    raw_root_rank integer not null, loaded_at timestamptz not null,
-    region_code varchar, region_name varchar, province_name varchar,
-    year integer not null, indicator varchar not null, value double not null, unit varchar not null,
-    original_value varchar not null using compression uncompressed, original_unit varchar not null,
-    publication varchar not null, verification varchar, verification_note varchar
-"""
-QUARANTINE_COLUMNS = """
-    source_file varchar not null, file_sha256 varchar, source_row integer, column_name varchar,
-    raw_value varchar, reason varchar not null, loaded_at timestamptz not null
-"""
-FILE_COLUMNS = """
-    source_file varchar not null, file_sha256 varchar not null, size_bytes bigint not null,
-    raw_root_rank integer not null, encoding varchar, layout varchar, observations integer not null,
-    quarantined integer not null, empty_cells integer not null, ignored_columns varchar,
-    error varchar, loaded_at timestamptz not null
-"""
-# Notes and licences may sit beside the tables; everything else is parsed or quarantined.
-NOT_TABLES = {".md", ".txt"}
-
-
-def statistics_files(roots: tuple[Path, ...]) -> list[tuple[int, str]]:
-    """(raw root rank, path) of every candidate table, in a stable order."""
-    return [
-        (rank, path)
-        for rank, folder in enumerate(roots)
-        if folder.is_dir()
-        for path in paths_under(folder)
-        if os.path.splitext(path)[1].lower() not in NOT_TABLES
-    ]
-
-
-def read_statistics(files: dict[str, tuple[int, bytes]], loaded_at: datetime) -> dict[str, pa.Table]:
-    """Parse the given tables (path -> (raw root rank, bytes)); return the rows of
-    ``raw.statistics_observations``, ``_quarantine`` and ``_files`` as Arrow tables (a county table has
-    millions of figures: they go from Arrow to DuckDB without becoming Python objects)."""
-    observations, quarantine, files_read = [], [], []
-    with ThreadPoolExecutor(1) as hasher:  # hashlib lets go of the GIL: a file is hashed while it is parsed
-        for name, (rank, data) in files.items():
-            path = Path(name)
-            raw = RawFile(path, data)
-            sha256 = hasher.submit(lambda raw=raw: raw.sha256)
-            parsed = parse_statistics_file(raw)
-            provenance = {"source_file": str(path), "file_sha256": sha256.result(), "loaded_at": loaded_at}
-            table = parsed.observation_table
-            publication = table["publication"]  # a dictionary: its null entries are the file's name
-            table = table.set_column(
-                table.schema.get_field_index("publication"),
-                "publication",
-                pa.chunked_array(
-                    [
-                        pa.DictionaryArray.from_arrays(chunk.indices, pc.fill_null(chunk.dictionary, path.name))
-                        for chunk in publication.chunks
-                    ],
-                    publication.type,
-                ),
-            )
-            observations.append(_with_constants(table, {**provenance, "raw_root_rank": rank}))
-            quarantine.append(_with_constants(parsed.quarantine_table, provenance))
-            files_read.append(
-                {
-                    **provenance,
-                    "size_bytes": len(raw.data),
-                    "raw_root_rank": rank,
-                    "encoding": parsed.encoding,
-                    "layout": parsed.layout,
-                    "observations": table.num_rows,
-                    "quarantined": parsed.quarantine_table.num_rows,
-                    "empty_cells": parsed.empty_cells,
-                    "ignored_columns": ", ".join(parsed.ignored_columns) or None,
-                    "error": parsed.error,
-                }
-            )
-    return {
-        "observations": pa.concat_tables(observations) if observations else pa.table({}),
-        "quarantine": pa.concat_tables(quarantine) if quarantine else pa.table({}),
-        "files": pa.Table.from_pylist(files_read),
-    }
-
-
-def _with_constants(table: pa.Table, columns: dict) -> pa.Table:
-    """``table`` with a column per value, each one dictionary entry rather than a copy in every row."""
-    first = pa.array(np.zeros(table.num_rows, dtype=np.int32))
-    for name, value in columns.items():
-        table = table.append_column(name, pa.DictionaryArray.from_arrays(first, pa.array([value])))
-    return table
+TABLES = {  # lake table -> (columns, description)
+    "statistics_observations": (
+        OBSERVATION_COLUMNS,
+        "One row per figure read from a statistics table, in base units, with provenance.",
+    ),
+    "statistics_quarantine": (
+        QUARANTINE_COLUMNS,
+        "One row per rejected row, cell or file of a statistics table, with the reason.",
+    ),
+    "statistics_files": (FILE_COLUMNS, "One row per statistics file read: hash, encoding, layout and counts."),
+    "statistics_rule_failures": (
+        RULE_FAILURE_COLUMNS,
+        "One row per figure and data-quality row rule it breaks; figures breaking a blocking rule never "
+        "reach the models.",
+    ),
+}
+NEW_ROWS = {
+    "statistics_observations": "observations",
+    "statistics_quarantine": "quarantine",
+    "statistics_files": "files",
+}
 
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            ["raw", "statistics_observations"],
-            description="One row per figure read from a statistics table, in base units, with provenance.",
-            kinds={"python", "duckdb"},
-        ),
-        dg.AssetSpec(
-            ["raw", "statistics_quarantine"],
-            description="One row per rejected row, cell or file of a statistics table, with the reason.",
-            kinds={"python", "duckdb"},
-        ),
-        dg.AssetSpec(
-            ["raw", "statistics_files"],
-            description="One row per statistics file read: hash, encoding, layout and counts.",
-            kinds={"python", "duckdb"},
-        ),
+            ["raw", name],
+            description=description,
+            kinds={"python", "parquet"},
+            owners=[DATA_ENGINEERING],
+            # the known codes of the rules come from the administrative divisions
+            deps=[dg.AssetKey(["raw", "admin_divisions"])],
+        )
+        for name, (_, description) in TABLES.items()
     ],
     group_name="raw",
-    pool="warehouse_writer",
     retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
 )
 def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Read the statistics tables that are new or changed since the last refresh (all of them with the
-    run tag warehouse/full=true) and drop the rows of changed and deleted files."""
-    warm_up(warehouse.settings)  # GX for this asset's check and dbt for the transform, made ready
+    """Read the statistics tables that are new or changed since the last refresh (all of them with the run
+    tag warehouse/full=true), drop the rows of changed and deleted files, and run the statistics rules over
+    every figure (a unit mix-up is judged against the figure's whole series), recording what breaks them."""
+    settings = warehouse.settings
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     loaded_at = datetime.now(UTC)
-    ranked = {path: rank for rank, path in statistics_files(warehouse.settings.raw_dirs("statistics"))}
-    with warehouse.connect() as conn:
-        plan = plan_files(list(ranked), previous_manifest(conn, "statistics"), full)
-    frames = read_statistics({p: (ranked[p], data) for p, data in plan.changed.items()}, loaded_at)
-    stale = [*plan.changed, *plan.deleted]
-    tables = {
-        "observations": ("raw.statistics_observations", OBSERVATION_COLUMNS),
-        "quarantine": ("raw.statistics_quarantine", QUARANTINE_COLUMNS),
-        "files": ("raw.statistics_files", FILE_COLUMNS),
+    ranked = {
+        path: rank for rank, folder in enumerate(settings.raw_dirs("statistics")) for path in statistics_files([folder])
     }
-    with warehouse.connect() as conn:
-        counts = {
-            name: replace_table(conn, table, ddl, frames[name])
-            if full
-            else replace_rows_of_files(conn, table, ddl, frames[name], stale)
-            for name, (table, ddl) in tables.items()
-        }
-        save_manifest(conn, "statistics", plan, loaded_at)
-        clear_rule_failures(conn, "statistics")
-        if plan.has_changes:  # otherwise the lake already holds these tables (the transform adds any missing)
-            export_tables(conn, warehouse.settings.lake_dir, [table for table, _ in tables.values()])
-    if len(frames["quarantine"]):
-        head = frames["quarantine"].slice(0, 10).to_pandas()
-        context.log.warning(
-            f"{len(frames['quarantine'])} statistics rows quarantined:\n"
-            + head[["source_file", "source_row", "reason"]].to_string(index=False)
-        )
-    for name, frame in frames.items():
+    previous = read_state(manifest_path(settings.lake_dir, "statistics"))
+    changes = detect_changes(list(ranked), previous, full, hash_new=False)
+    new, hashes = read_statistics({path: ranked[path] for path in changes.changed}, loaded_at)
+    lake = settings.lake_dir / "statistics"
+    conn = duckdb.connect()
+    try:
+        with SourceVersion(settings.lake_dir, "statistics") as version:
+            counts = {}
+            for name, (columns, _) in TABLES.items():
+                if name not in NEW_ROWS:
+                    continue
+                if not (full or changes.any or version.current is None):  # the version keeps the table
+                    counts[name] = row_count(conn, version.table(name))
+                    continue
+                incoming = new[NEW_ROWS[name]]
+                if incoming.num_rows:
+                    conn.register(f"_new_{name}", incoming)
+                current = None if full or version.current is None else lake / name
+                query = kept_and_new(
+                    conn, current, changes.stale, f"select * from _new_{name}" if incoming.num_rows else None
+                )
+                counts[name] = write_table(conn, version.table(name), columns, query)
+            # the rules see every figure: a unit mix-up is judged against the figure's whole series
+            observations = conn.sql(
+                f"select * from read_parquet('{parquet_glob(version.table('statistics_observations'))}')"
+            )
+            failures = rule_failures(
+                prepare_statistics(observations.df(), loaded_at.date()),
+                "statistics",
+                statistics_rules(known_codes(settings)),
+                lambda rows: rows["indicator"] + "|" + rows["year"].astype(str),
+            )
+            conn.register("_failures", failures.assign(loaded_at=loaded_at))
+            counts["statistics_rule_failures"] = write_table(
+                conn, version.table("statistics_rule_failures"), RULE_FAILURE_COLUMNS, "select * from _failures"
+            )
+            state = state_after(changes, previous, hashes, loaded_at)
+            write_state(version.manifest, state)
+        quarantined = conn.sql(
+            "select source_file, source_row, reason "
+            f"from read_parquet('{parquet_glob(lake / 'statistics_quarantine')}') where loaded_at = ? limit 10",
+            params=[loaded_at],
+        ).df()
+    finally:
+        conn.close()
+    if len(quarantined):
+        context.log.warning("statistics rows quarantined by the parser:\n" + quarantined.to_string(index=False))
+    blocking = failures[failures["severity"] == "block"]
+    if len(blocking):
+        context.log.warning(f"{len(blocking)} statistics figures break blocking rules and are quarantined")
+    for name, count in counts.items():
         yield dg.MaterializeResult(
-            asset_key=["raw", f"statistics_{name}"],
+            asset_key=["raw", name],
             metadata={
-                "dagster/row_count": counts[name],
-                "files_read": plan.files_read,
-                "files_changed": len(plan.changed),
-                "files_deleted": len(plan.deleted),
-                "preview": dg.MetadataValue.md(
-                    pd.DataFrame(frame.slice(0, 10).to_pylist()).to_markdown(index=False) if len(frame) else "empty"
-                ),
+                "dagster/row_count": count,
+                "files_read": changes.files_read,
+                "files_changed": len(changes.changed),
+                "files_deleted": len(changes.deleted),
+                "inputs_changed_at": last_change(state, changes, loaded_at).isoformat(),
             },
         )
+
+
+def known_codes(settings) -> frozenset[str]:
+    """Every administrative code a figure may carry: the NBS divisions in the lake, the cluster members,
+    the provinces and the code aliases of the seeds."""
+    codes: set[str] = set()
+    divisions = settings.lake_dir / "reference" / "admin_divisions"
+    if any(divisions.glob("*.parquet")):
+        codes |= set(duckdb.sql(f"select code from read_parquet('{parquet_glob(divisions)}')").df()["code"].dropna())
+    for seed, column in (
+        ("cluster_members", "city_code"),
+        ("regions", "region_code"),
+        ("region_code_aliases", "alias_code"),
+    ):
+        codes |= set(pd.read_csv(SEEDS_DIR / f"{seed}.csv", dtype=str)[column])
+    return frozenset(codes)

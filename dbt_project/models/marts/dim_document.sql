@@ -7,7 +7,6 @@
     incremental_strategy='append',
     pre_hook="{{ delete_changed_documents() }}",
     post_hook="{{ record_document_versions() }}",
-    meta={'rows_depend_on_other_documents': true},
 ) }}
 {%- set neighbours -%}
     select others.document_id

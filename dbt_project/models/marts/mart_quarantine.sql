@@ -9,23 +9,23 @@ with statistics_parser as (
 ),
 
 rules as (
+    {%- for kind in ['statistics', 'documents', 'reference'] %}
     select
-        failures.source_kind,
-        failures.source_file,
-        failures.source_row,
-        failures.record_key as column_name,
+        '{{ kind }}' as source_kind,
+        source_file,
+        source_row,
+        record_key as column_name,
         null as raw_value,
-        failures.rule || ': ' || failures.why as reason,
+        rule || ': ' || why as reason,
         'rule' as stage,
-        failures.rule,
-        history.checked_at as loaded_at
-    from {{ ref('stg_quality__rule_failures') }} as failures
-    left join (
-        select refresh_id, source_kind, max(checked_at) as checked_at
-        from {{ ref('stg_quality__check_history') }}
-        group by refresh_id, source_kind
-    ) as history
-        on failures.refresh_id = history.refresh_id and failures.source_kind = history.source_kind
+        rule,
+        loaded_at
+    from {{ ref('stg_' ~ kind ~ '__rule_failures') }}
+    where severity = 'block'
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 statistics_unresolved as (

@@ -2,9 +2,10 @@ with source as (
     select * from {{ source('raw', 'admin_divisions') }}
 ),
 
+-- divisions breaking a blocking data-quality rule are quarantined (see mart_quarantine)
 quarantined as (
-    select source_file, source_row from {{ source('raw', 'rule_failures') }}
-    where source_kind = 'reference'
+    select source_file, source_row from {{ ref('stg_reference__rule_failures') }}
+    where severity = 'block'
 ),
 
 renamed as (

@@ -2,10 +2,10 @@ with source as (
     select * from {{ source('raw', 'statistics_observations') }}
 ),
 
--- rows a blocking data-quality rule quarantined (see mart_quarantine)
+-- figures breaking a blocking data-quality rule are quarantined (see mart_quarantine)
 quarantined as (
-    select source_file, source_row, record_key from {{ source('raw', 'rule_failures') }}
-    where source_kind = 'statistics'
+    select source_file, source_row, record_key from {{ ref('stg_statistics__rule_failures') }}
+    where severity = 'block'
 ),
 
 renamed as (

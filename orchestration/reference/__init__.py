@@ -1,0 +1,1 @@
+"""Reference tables we receive: administrative codes and the prefecture name history."""

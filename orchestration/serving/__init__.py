@@ -1,0 +1,1 @@
+"""Serving: publishing the marts atomically, the report, read-only queries and failure alerts."""

@@ -1,0 +1,380 @@
+"""`warehouse report`: one self-contained HTML page of charts, drawn from the published warehouse.
+
+The page needs nothing but a browser: the charts are inline SVG written here (no script, no font or
+style sheet from the network), so it can be mailed, opened offline or archived beside a release. Every
+mark carries the mart value it stands for in ``data-value`` and every chart has its numbers in a table
+under it, so what the chart shows can be checked against the marts.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+CLUSTER_COLOURS = {"yrd": "#1f77b4", "myr": "#d62728", "cy": "#2ca02c"}
+STATUS_COLOURS = {"agrees": "#2ca02c", "differs": "#d62728", "no_statistic": "#7f7f7f"}
+WIDTH, HEIGHT = 640, 300
+MARGIN = {"left": 84, "right": 130, "top": 16, "bottom": 36}
+
+
+@dataclass(frozen=True)
+class Point:
+    x: int
+    y: float | None
+    complete: bool  # every member has a figure; otherwise y covers only the members that reported
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    colour: str
+    points: Sequence[Point]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One figure of the report: what it shows, the mart column behind it, how to print its values."""
+
+    chart_id: str
+    title: str
+    column: str
+    reported_column: str
+    unit: str
+    scale: float
+    caption: str
+    digits: int = 0
+    table_extra: tuple[str, str] | None = None  # (label, mart_cluster_year column) also listed in the table
+
+
+CLUSTER_CHARTS = [
+    Chart(
+        "gdp", "GDP by cluster", "gdp_yuan", "gdp_reported_yuan", "亿元", 1e8, "Sum of the members' first-release GDP."
+    ),
+    Chart(
+        "population",
+        "Population by cluster",
+        "population_persons",
+        "population_reported_persons",
+        "万人",
+        1e4,
+        "Year-end resident population (census population in census years when that is all there is).",
+    ),
+    Chart(
+        "gdp_per_capita",
+        "GDP per person",
+        "gdp_per_capita_yuan",
+        "gdp_per_capita_reported_yuan",
+        "元",
+        1,
+        "Cluster GDP ÷ cluster population.",
+    ),
+    Chart(
+        "share_of_national_gdp",
+        "Share of national GDP",
+        "share_of_national_gdp",
+        "share_of_national_gdp_reported",
+        "%",
+        0.01,
+        "Cluster GDP ÷ national GDP of the same year.",
+        digits=1,
+    ),
+    Chart(
+        "concentration",
+        "Concentration: largest city's share of cluster GDP",
+        "largest_city_gdp_share",
+        "largest_city_gdp_share_reported",
+        "%",
+        0.01,
+        "A falling line means the cluster's output spreads beyond its largest city (HHI in the table).",
+        digits=1,
+        table_extra=("HHI", "gdp_hhi"),
+    ),
+]
+
+
+def build_report(serving_path: Path) -> str:
+    """The report as one HTML document, from the marts in ``serving_path`` (opened read-only)."""
+    conn = duckdb.connect(str(serving_path), read_only=True)
+    try:
+        clusters = conn.sql(
+            "select cluster_id, cluster_short_name_zh, member_count from marts.dim_cluster order by cluster_id"
+        ).fetchall()
+        years = conn.sql("select * from marts.mart_cluster_year order by cluster_id, year").df()
+        claims = conn.sql(
+            "select entity_name, metric, year, claimed_value, official_value, status, qualifier "
+            "from marts.mart_claim_reconciliation where official_value is not null "
+            "order by status, entity_name, metric, year"
+        ).fetchall()
+        unmatched_claims = conn.execute(
+            "select count(*) from marts.mart_claim_reconciliation where official_value is null"
+        ).fetchall()[0][0]
+        published = conn.execute("select max(published_at), any_value(refresh_id) from meta.publication").fetchall()[0]
+    finally:
+        conn.close()
+
+    sections = []
+    for chart in CLUSTER_CHARTS:
+        series = [
+            Series(
+                cluster_id,
+                name,
+                CLUSTER_COLOURS.get(cluster_id, "#555"),
+                [_point(row, chart) for _, row in years[years.cluster_id == cluster_id].iterrows()],
+            )
+            for cluster_id, name, _ in clusters
+        ]
+        table = _series_table(series, chart, years)
+        sections.append(_figure(chart, line_chart(series, chart), table))
+    sections.append(_claims_figure(claims, unmatched_claims))
+    published_at, refresh_id = published
+    return PAGE.format(
+        published=html.escape(f"{published_at:%Y-%m-%d %H:%M} UTC, refresh {refresh_id}"),
+        clusters=html.escape(", ".join(f"{name} ({count} members)" for _, name, count in clusters)),
+        sections="\n".join(sections),
+    )
+
+
+def _point(row, chart: Chart) -> Point:
+    """The cluster's figure when every member reported, else the figure over the members that did."""
+    coverage = (
+        f"GDP from {row.gdp_cities_reported} and population from {row.population_cities_reported} "
+        f"of {row.member_count} members"
+    )
+    if not _missing(row[chart.column]):
+        return Point(int(row.year), float(row[chart.column]), True)
+    value = row[chart.reported_column]
+    return Point(int(row.year), None if _missing(value) else float(value), False, coverage)
+
+
+def write_report(serving_path: Path, output: Path) -> Path:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(build_report(serving_path), encoding="utf-8")
+    return output
+
+
+def line_chart(series: Sequence[Series], chart: Chart) -> str:
+    """Solid lines and dots for complete figures; hollow dots, unconnected, for figures over the members
+    that reported (those cover different members from year to year)."""
+    values = [p.y / chart.scale for s in series for p in s.points if p.y is not None]
+    xs = sorted({p.x for s in series for p in s.points})
+    if not values:
+        return _empty_svg(chart.title)
+    low, high = _nice_range(min(0.0, min(values)), max(values))
+    x_of = _linear(xs[0], xs[-1] if xs[-1] > xs[0] else xs[0] + 1, MARGIN["left"], WIDTH - MARGIN["right"])
+    y_of = _linear(low, high, HEIGHT - MARGIN["bottom"], MARGIN["top"])
+    parts = _axes(y_of, low, high, chart.unit)
+    parts += [f'<text x="{x_of(x):.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="tick">{x}</text>' for x in xs]
+    for index, s in enumerate(series):
+        for run in _runs(s.points):
+            path = " ".join(
+                f"{'M' if i == 0 else 'L'}{x_of(p.x):.1f},{y_of(p.y / chart.scale):.1f}" for i, p in enumerate(run)
+            )
+            parts.append(f'<path d="{path}" fill="none" stroke="{s.colour}" stroke-width="2.5"/>')
+        for p in s.points:
+            if p.y is None:
+                continue
+            label = f"{s.label} {p.x}: {_format(p.y / chart.scale, chart.digits)} {chart.unit}"
+            label += "" if p.complete else f" — incomplete: {p.note}"
+            fill = s.colour if p.complete else "white"
+            parts.append(
+                f'<circle class="mark" cx="{x_of(p.x):.1f}" cy="{y_of(p.y / chart.scale):.1f}" r="4" '
+                f'fill="{fill}" stroke="{s.colour}" stroke-width="2" data-series="{s.key}" data-x="{p.x}" '
+                f'data-complete="{str(p.complete).lower()}" data-value="{p.y!r}">'
+                f"<title>{html.escape(label)}</title></circle>"
+            )
+        legend_y = MARGIN["top"] + 18 * index + 8
+        parts.append(
+            f'<rect x="{WIDTH - MARGIN["right"] + 16}" y="{legend_y - 8}" width="14" height="4" fill="{s.colour}"/>'
+            f'<text x="{WIDTH - MARGIN["right"] + 36}" y="{legend_y}" class="legend">{html.escape(s.label)}</text>'
+        )
+    legend_y = MARGIN["top"] + 18 * len(series) + 14
+    parts.append(
+        f'<circle cx="{WIDTH - MARGIN["right"] + 23}" cy="{legend_y - 4}" r="4" fill="white" stroke="#555" '
+        f'stroke-width="2"/><text x="{WIDTH - MARGIN["right"] + 36}" y="{legend_y}" class="legend">'
+        "reported only</text>"
+    )
+    return _svg(chart.title, parts)
+
+
+def dot_chart(rows: Sequence[tuple[str, float, str, str]], low: float = 0.5, high: float = 1.5) -> str:
+    """One row per claim: a dot at claimed ÷ official (1 means the claim matches the statistic)."""
+    row_height = 22
+    height = MARGIN["top"] + MARGIN["bottom"] + row_height * max(len(rows), 1)
+    left = 230
+    x_of = _linear(low, high, left, WIDTH - 40)
+    parts = []
+    for tick in (0.5, 0.75, 1.0, 1.25, 1.5):
+        x = x_of(tick)
+        stroke = "#333" if tick == 1.0 else "#ddd"
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{MARGIN["top"]}" x2="{x:.1f}" y2="{height - MARGIN["bottom"]}" stroke="{stroke}"/>'
+        )
+        parts.append(f'<text x="{x:.1f}" y="{height - 14}" text-anchor="middle" class="tick">{tick:g}×</text>')
+    for index, (label, ratio, status, title) in enumerate(rows):
+        y = MARGIN["top"] + row_height * index + row_height / 2
+        shown = min(max(ratio, low), high)
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" class="legend">{html.escape(label)}</text>'
+        )
+        parts.append(
+            f'<circle class="mark" cx="{x_of(shown):.1f}" cy="{y:.1f}" r="5" '
+            f'fill="{STATUS_COLOURS.get(status, "#555")}" data-status="{status}" data-value="{ratio!r}">'
+            f"<title>{html.escape(title)}</title></circle>"
+        )
+    return _svg("Document claims ÷ official statistics", parts, height)
+
+
+def _claims_figure(claims: Sequence[tuple], unmatched: int) -> str:
+    rows, table = [], []
+    for entity, metric, year, claimed, official, status, qualifier in claims:
+        ratio = claimed / official if official else math.nan
+        label = f"{entity} {metric} {year}"
+        stated = f"{claimed:,.4g}" + (f" ({qualifier})" if qualifier else "")
+        title = f"{label}: claimed {stated}, official {official:,.4g} — {status}"
+        rows.append((label, ratio, status, title))
+        table.append((label, f"{claimed:,.6g}", qualifier or "", f"{official:,.6g}", f"{ratio:.4f}", status))
+    counts = {status: sum(1 for r in rows if r[2] == status) for status in STATUS_COLOURS}
+    caption = (
+        "Each quantity a document states about a place, metric and year, set against the published statistic "
+        f"(dots outside 0.5–1.5× are drawn at the edge). Agrees: {counts['agrees']}, differs: {counts['differs']}; "
+        f"{unmatched} more claims have no statistic to compare with. 'At least' claims (超过, 以上) agree when the "
+        "statistic is at least the claimed value."
+    )
+    header = ("claim", "claimed", "qualifier", "official", "claimed ÷ official", "status")
+    return _figure_html(
+        "claims", "Do the documents agree with the statistics?", dot_chart(rows), _table(header, table), caption
+    )
+
+
+def _figure(chart: Chart, svg: str, table: str) -> str:
+    caption = (
+        f"{chart.caption} A filled dot is the whole cluster; a hollow dot covers only the members with a "
+        "figure that year (hover for how many), so hollow dots of different years are not comparable."
+    )
+    return _figure_html(chart.chart_id, f"{chart.title} ({chart.unit})", svg, table, caption)
+
+
+def _figure_html(chart_id: str, title: str, svg: str, table: str, caption: str) -> str:
+    return (
+        f'<figure class="chart" id="{chart_id}"><h2>{html.escape(title)}</h2>{svg}'
+        f"<figcaption>{html.escape(caption)}</figcaption>"
+        f"<details><summary>numbers</summary>{table}</details></figure>"
+    )
+
+
+def _series_table(series: Sequence[Series], chart: Chart, years) -> str:
+    xs = sorted({p.x for s in series for p in s.points})
+    rows = []
+    for s in series:
+        points = {p.x: p for p in s.points}
+        rows.append((s.label, *(_cell(points.get(x), chart) for x in xs)))
+        if chart.table_extra:
+            label, column = chart.table_extra
+            extra = years[years.cluster_id == s.key].set_index("year")[column]
+            rows.append((f"{s.label} {label}", *("" if _missing(extra.get(x)) else f"{extra[x]:.3f}" for x in xs)))
+    note = "* over the members that reported only"
+    return _table(("cluster", *map(str, xs)), rows) + f'<p class="meta">{note}</p>'
+
+
+def _cell(point: Point | None, chart: Chart) -> str:
+    if point is None or point.y is None:
+        return ""
+    return _format(point.y / chart.scale, chart.digits) + ("" if point.complete else "*")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _axes(y_of: Callable[[float], float], low: float, high: float, unit: str) -> list[str]:
+    parts = []
+    for i in range(5):
+        value = low + (high - low) * i / 4
+        y = y_of(value)
+        parts.append(
+            f'<line x1="{MARGIN["left"]}" y1="{y:.1f}" x2="{WIDTH - MARGIN["right"]}" y2="{y:.1f}" stroke="#e5e5e5"/>'
+        )
+        label = _format(value, 0 if high >= 10 else 1)
+        parts.append(f'<text x="{MARGIN["left"] - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{label}</text>')
+    parts.append(f'<text x="8" y="{MARGIN["top"] + 4}" class="tick">{html.escape(unit)}</text>')
+    return parts
+
+
+def _svg(title: str, parts: Sequence[str], height: int = HEIGHT) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'role="img" aria-label="{html.escape(title)}">{"".join(parts)}</svg>'
+    )
+
+
+def _empty_svg(title: str) -> str:
+    text = '<text x="20" y="40" class="legend">no figure to draw</text>'
+    return _svg(title, [text], 60)
+
+
+def _runs(points: Sequence[Point]) -> list[list[Point]]:
+    """Two or more consecutive complete points, so an incomplete or missing year breaks the line."""
+    runs: list[list[Point]] = [[]]
+    for point in points:
+        if point.complete and point.y is not None:
+            runs[-1].append(point)
+        else:
+            runs.append([])
+    return [run for run in runs if len(run) > 1]
+
+
+def _linear(d0: float, d1: float, r0: float, r1: float) -> Callable[[float], float]:
+    span = (d1 - d0) or 1.0
+    return lambda v: r0 + (v - d0) / span * (r1 - r0)
+
+
+def _nice_range(low: float, high: float) -> tuple[float, float]:
+    if high <= low:
+        high = low + 1
+    step = 10 ** math.floor(math.log10(high - low))
+    for factor in (1, 2, 2.5, 5, 10):
+        if (high - low) / (step * factor) <= 5:
+            step *= factor
+            break
+    return math.floor(low / step) * step, math.ceil(high / step) * step
+
+
+def _format(value: float, digits: int) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>Yangtze city clusters — warehouse report</title>
+<style>
+body {{ font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2rem auto; max-width: 720px;
+       color: #222; line-height: 1.45; }}
+h1 {{ font-size: 1.5rem; margin-bottom: .2rem; }} h2 {{ font-size: 1.1rem; margin: 0 0 .4rem; }}
+.meta {{ color: #666; font-size: .9rem; }}
+figure.chart {{ margin: 2rem 0; }} figcaption {{ color: #555; font-size: .85rem; }}
+svg text {{ font-size: 11px; fill: #444; }} svg .legend {{ font-size: 12px; fill: #222; }}
+table {{ border-collapse: collapse; font-size: .8rem; margin-top: .4rem; }}
+td, th {{ border-bottom: 1px solid #eee; padding: 2px 8px; text-align: right; }}
+td:first-child, th:first-child {{ text-align: left; }}
+</style></head>
+<body>
+<h1>Yangtze city clusters</h1>
+<p class="meta">From the published warehouse: {published}. Clusters: {clusters}.
+Figures are first-release statistics (statistical bulletins); a cluster total is drawn only for years in which
+every member has a figure. Members that belong to a cluster only in part are counted whole.</p>
+{sections}
+</body></html>
+"""

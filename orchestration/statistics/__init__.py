@@ -1,0 +1,1 @@
+"""Statistical tables: reading the layouts people publish, units, indicators."""
