@@ -244,12 +244,11 @@ def docs(
 ) -> None:
     """Build the dbt docs site (every model and column described, tests, lineage) as one HTML file that
     opens offline. It describes the last build, so it refreshes first when nothing was built yet."""
-    import os
     import shutil
     import subprocess
     import sys
 
-    from orchestration.config import DBT_PROJECT_DIR
+    from orchestration.config import DBT_PROJECT_DIR, dbt_environment
 
     settings = load_settings()
     if not settings.build_db_path.exists():
@@ -265,7 +264,8 @@ def docs(
     ]
     waiting = lambda: console.print("A refresh is running; waiting for it to finish.")  # noqa: E731
     with exclusive_lock(settings.refresh_lock_path, on_wait=waiting):
-        done = subprocess.run(command, env={**os.environ, **settings.dbt_env()}, capture_output=True, text=True)
+        with dbt_environment(settings):
+            done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         _fail(f"dbt docs generate failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
     path = output or settings.docs_path

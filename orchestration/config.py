@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +132,24 @@ class Settings:
         if self.dbt_target == "spark":
             env["SPARK_LOCAL_IP"] = "127.0.0.1"  # local mode: no "hostname resolves to a loopback" warning
         return env
+
+
+@contextmanager
+def dbt_environment(settings: Settings) -> Iterator[None]:
+    """The settings' variables for dbt in this process's environment while the block runs (dbt's
+    profile reads the build database and the lake from them; dagster-dbt hands dbt this environment),
+    the previous values restored after."""
+    values = settings.dbt_env()
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def use_project_dagster_home() -> Path:

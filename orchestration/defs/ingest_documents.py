@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.config import FULL_REFRESH_TAG, SEEDS_DIR
-from orchestration.defs.owners import DATA_ENGINEERING
+from orchestration.defs.policies import RETRY, raw_table
 from orchestration.defs.resources import Warehouse
 from orchestration.documents.corpus import TABLES, document_files, parse_to_parquet, parsed_files
 from orchestration.lake.tables import SourceVersion, manifest_path, parquet_glob, parts_for, row_count, write_parts
@@ -26,19 +26,12 @@ COLUMNS = {**{name: table.columns for name, table in TABLES.items()}, RULE_FAILU
 
 
 @dg.multi_asset(
+    # the gazetteer knows every city of the administrative divisions
     specs=[
-        dg.AssetSpec(
-            ["raw", name],
-            description=description,
-            kinds={"python", "parquet"},
-            owners=[DATA_ENGINEERING],
-            # the gazetteer knows every city of the administrative divisions
-            deps=[dg.AssetKey(["raw", "admin_divisions"])],
-        )
-        for name, description in DESCRIPTIONS.items()
+        raw_table(name, text, deps=[dg.AssetKey(["raw", "admin_divisions"])]) for name, text in DESCRIPTIONS.items()
     ],
     group_name="raw",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
+    retry_policy=RETRY,
 )
 def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Read, clean and extract the document files that are new or changed since the last refresh (all of
@@ -57,6 +50,7 @@ def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
     try:
         if full or changes.any or changes.rehashed or not manifest_path(settings.lake_dir, "documents").is_file():
             with SourceVersion(settings.lake_dir, "documents") as version:
+                started = time.perf_counter()
                 hashes = parse_to_parquet(
                     sorted(changes.changed),
                     parsed,
@@ -65,9 +59,14 @@ def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
                     loaded_at,
                     settings.parse_processes,
                 )
+                parsed_at = time.perf_counter()
                 state = state_after(changes, previous, hashes, loaded_at)
                 write_lake(conn, version, parsed, None if full else changes.stale, parts_for(len(state)), loaded_at)
                 write_state(version.manifest, state)
+                context.log.info(
+                    f"parsed {len(hashes)} files in {parsed_at - started:.1f} s (up to {settings.parse_processes} "
+                    f"processes); wrote the lake in {time.perf_counter() - parsed_at:.1f} s"
+                )
                 if settings.fault_pause == "lake":
                     time.sleep(60)  # fault injection: the crash tests kill the run before the new version is in
         counts = {name: row_count(conn, lake / name) for name in COLUMNS}

@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.config import FULL_REFRESH_TAG
-from orchestration.defs.owners import DATA_ENGINEERING
+from orchestration.defs.policies import RETRY, raw_table
 from orchestration.defs.resources import Warehouse
 from orchestration.lake.tables import SourceVersion, manifest_path, row_count, write_table
 from orchestration.quality.expectations import RULE_FAILURE_COLUMNS, rule_failures
@@ -23,22 +23,15 @@ RULE_FAILURES = "reference_rule_failures"
 
 @dg.multi_asset(
     specs=[
-        *(
-            dg.AssetSpec(
-                ["raw", t.name], description=t.description, kinds={"python", "parquet"}, owners=[DATA_ENGINEERING]
-            )
-            for t in REFERENCE_TABLES
-        ),
-        dg.AssetSpec(
-            ["raw", RULE_FAILURES],
-            description="One row per administrative division and data-quality row rule it breaks; divisions "
-            "breaking a blocking rule never reach the models.",
-            kinds={"python", "parquet"},
-            owners=[DATA_ENGINEERING],
+        *(raw_table(t.name, t.description) for t in REFERENCE_TABLES),
+        raw_table(
+            RULE_FAILURES,
+            "One row per administrative division and data-quality row rule it breaks; divisions breaking a "
+            "blocking rule never reach the models.",
         ),
     ],
     group_name="raw",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
+    retry_policy=RETRY,
 )
 def reference(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Reload the reference tables of every raw root when any of their files is new, changed or gone

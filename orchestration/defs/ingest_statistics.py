@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.config import FULL_REFRESH_TAG, SEEDS_DIR
-from orchestration.defs.owners import DATA_ENGINEERING
+from orchestration.defs.policies import RETRY, raw_table
 from orchestration.defs.resources import Warehouse
 from orchestration.lake.tables import SourceVersion, kept_and_new, manifest_path, parquet_glob, row_count, write_table
 from orchestration.quality.expectations import RULE_FAILURE_COLUMNS, rule_failures
@@ -45,19 +45,10 @@ NEW_ROWS = {
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            ["raw", name],
-            description=description,
-            kinds={"python", "parquet"},
-            owners=[DATA_ENGINEERING],
-            # the known codes of the rules come from the administrative divisions
-            deps=[dg.AssetKey(["raw", "admin_divisions"])],
-        )
-        for name, (_, description) in TABLES.items()
-    ],
+    # the known codes of the rules come from the administrative divisions
+    specs=[raw_table(name, text, deps=[dg.AssetKey(["raw", "admin_divisions"])]) for name, (_, text) in TABLES.items()],
     group_name="raw",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
+    retry_policy=RETRY,
 )
 def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Read the statistics tables that are new or changed since the last refresh (all of them with the run

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.defs.owners import DATA_ENGINEERING
+from orchestration.defs.policies import DATA_ENGINEERING, RETRY
 from orchestration.defs.resources import Warehouse
 from orchestration.defs.transform import MART_KEYS, mart_source_kinds
 from orchestration.quality.history import CheckRecord, history_rows
@@ -29,7 +29,7 @@ INGEST_KEYS = {
     group_name="serving",
     kinds={"duckdb", "parquet"},
     owners=[DATA_ENGINEERING],
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL),
+    retry_policy=RETRY,
 )
 def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The published warehouse: `serving.duckdb` (schema marts) and `parquet/<mart>.parquet`, replaced

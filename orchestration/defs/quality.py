@@ -15,11 +15,22 @@ import duckdb
 
 from orchestration.defs.resources import Warehouse
 from orchestration.lake.tables import parquet_glob
-from orchestration.quality.expectations import Verdict, gate
+from orchestration.quality.expectations import gate
 from orchestration.quality.rules import document_rules, reference_rules, statistics_rules
 
 
-def _check(context: dg.AssetCheckExecutionContext, verdict: Verdict, source_kind: str) -> dg.AssetCheckResult:
+def _gate(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse, source_kind: str, table: str, failures: str, rules
+) -> dg.AssetCheckResult:
+    """The verdict of ``rules`` on the lake's ``table`` of the source and its rule-failure table."""
+    folder = warehouse.settings.lake_dir / source_kind
+    conn = duckdb.connect()
+    try:
+        frame = conn.sql(f"select * from read_parquet('{parquet_glob(folder / table)}')").df()
+        failed = conn.sql(f"select * from read_parquet('{parquet_glob(folder / failures)}')").df()
+    finally:
+        conn.close()
+    verdict = gate(frame, failed, source_kind, rules)
     if not verdict.passed:
         context.log.error(f"{source_kind} held back:\n{verdict.summary()}")
     elif verdict.rows_failed:
@@ -40,17 +51,6 @@ def _check(context: dg.AssetCheckExecutionContext, verdict: Verdict, source_kind
     )
 
 
-def _lake_verdict(warehouse: Warehouse, source: str, table: str, failures: str, rules) -> Verdict:
-    folder = warehouse.settings.lake_dir / source
-    conn = duckdb.connect()
-    try:
-        frame = conn.sql(f"select * from read_parquet('{parquet_glob(folder / table)}')").df()
-        failed = conn.sql(f"select * from read_parquet('{parquet_glob(folder / failures)}')").df()
-    finally:
-        conn.close()
-    return gate(frame, failed, source, rules)
-
-
 @dg.asset_check(
     asset=dg.AssetKey(["raw", "statistics_observations"]),
     additional_deps=[dg.AssetKey(["raw", "statistics_rule_failures"])],
@@ -61,8 +61,7 @@ def statistics_observations_expectations(context: dg.AssetCheckExecutionContext,
     blocking rule (required fields, ranges per indicator, years within the file's period, known codes,
     unit mix-ups of 10⁴/10⁸ off the series, duplicates); fewer are quarantined and the rest go on."""
     rules = statistics_rules(frozenset())  # the table rules need no codes
-    verdict = _lake_verdict(warehouse, "statistics", "statistics_observations", "statistics_rule_failures", rules)
-    return _check(context, verdict, "statistics")
+    return _gate(context, warehouse, "statistics", "statistics_observations", "statistics_rule_failures", rules)
 
 
 @dg.asset_check(
@@ -73,8 +72,7 @@ def statistics_observations_expectations(context: dg.AssetCheckExecutionContext,
 def documents_expectations(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
     """GX on the lake's documents: schema, one row per file, and no document breaking a blocking rule (an
     id, text left after cleaning, a publication date between 1949 and today); a truncated text only warns."""
-    verdict = _lake_verdict(warehouse, "documents", "documents", "document_rule_failures", document_rules())
-    return _check(context, verdict, "documents")
+    return _gate(context, warehouse, "documents", "documents", "document_rule_failures", document_rules())
 
 
 @dg.asset_check(
@@ -85,5 +83,4 @@ def documents_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
 def admin_divisions_expectations(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
     """GX on the lake's NBS codes: schema, and no file with more than 5% of its rows breaking a blocking
     rule (6-digit codes, names, known levels, one row per code and level)."""
-    verdict = _lake_verdict(warehouse, "reference", "admin_divisions", "reference_rule_failures", reference_rules())
-    return _check(context, verdict, "reference")
+    return _gate(context, warehouse, "reference", "admin_divisions", "reference_rule_failures", reference_rules())

@@ -2,15 +2,13 @@
 
 import functools
 import json
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG
+from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG, dbt_environment
 from orchestration.defs.resources import Warehouse
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
@@ -33,22 +31,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(key=dg.AssetKey([layer, node["name"]]), group_name=layer)
 
 
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for dbt (its profile reads the build database and the lake from them),
-    restoring the previous values after."""
-    previous = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -61,7 +43,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     serves the next refresh of the same warehouse."""
     settings = warehouse.settings
     args = ["build", "--full-refresh"] if context.run.tags.get(FULL_REFRESH_TAG) == "true" else ["build"]
-    with environment(settings.dbt_env()):
+    with dbt_environment(settings):
         events = dbt.cli(args, context=context, target_path=settings.dbt_target_dir).stream()
         # row counts come through dbt's adapter in this process; Spark's would start a second Spark
         yield from events if settings.dbt_target == "spark" else events.fetch_row_counts()

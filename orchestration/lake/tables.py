@@ -179,10 +179,17 @@ def write_parts(
     rows = typed(columns, f"({kept}) union all by name ({new_rows})" if old else new_rows)
     marker.unlink(missing_ok=True)  # until every part is written: an interrupted write is redone whole
     tmp = folder / f".parts.{uuid.uuid4().hex}.tmp"
+    # each file's part, hashed once per file rather than once per row (md5 of every row: seconds)
+    conn.execute(
+        f"create or replace temp table _parts as select source_file, {part_sql('source_file', parts)} as _part "
+        f"from (select distinct source_file from ({rows}))"
+    ).fetchall()
     try:
+        with_part = (
+            f"select r.*, coalesce(p._part, 0) as _part from ({rows}) as r left join _parts as p using (source_file)"
+        )
         conn.execute(
-            f"copy (select *, {part_sql('source_file', parts)} as _part from ({rows})) "
-            f"to '{tmp}' (format parquet, compression zstd, partition_by (_part))"
+            f"copy ({with_part}) to '{tmp}' (format parquet, compression zstd, partition_by (_part))"
         ).fetchall()
         for part in sorted(touched):
             target = folder / f"part-{part:03d}.parquet"

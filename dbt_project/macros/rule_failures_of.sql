@@ -1,0 +1,22 @@
+{#- The rows of a source's rule-failure table (written by its ingest asset: one row per row and data-quality
+    row rule it breaks), typed. -#}
+{% macro rule_failures_of(source_table) %}
+with source as (
+    select * from {{ source('raw', source_table) }}
+),
+
+renamed as (
+    select
+        source_file,
+        cast(source_row as integer) as source_row,
+        record_key,
+        rule,
+        rule_kind,
+        severity,
+        why,
+        loaded_at
+    from source
+)
+
+select * from renamed
+{% endmacro %}
