@@ -86,11 +86,11 @@ def run_refresh(
     from orchestration.definitions import defs
 
     job = defs().resolve_job_def("warehouse_refresh_job")
-    instance = instance or DagsterInstance.get()
     active = RunsFilter(job_name=job.name, statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED])
-    with exclusive_lock(
-        settings.refresh_lock_path, on_wait=lambda: console.print("Another refresh is running; waiting.")
-    ):
+    waiting = lambda: console.print("Another refresh is running; waiting.")  # noqa: E731
+    # the lock first: two refreshes opening a new instance at once would both create its storage
+    with exclusive_lock(settings.refresh_lock_path, on_wait=waiting):
+        instance = instance or DagsterInstance.get()
         while instance.get_run_records(active, limit=1):
             time.sleep(1)
         run_id = str(uuid.uuid4())

@@ -1,16 +1,14 @@
 """Incremental document models (dbt_project/macros/document_increments.sql): after refreshes that add,
 change and delete document files, copy a text under a second name, make one document a near-duplicate
-of another and then not, and change an official figure, the marts equal those of a build from scratch;
-so does a full refresh."""
+of another and then not, and change an official figure, the marts equal those of a build from scratch
+(a full refresh: every file read again, the lake written whole, every model rebuilt)."""
 
 import shutil
 
-import dagster as dg
 import duckdb
 
-from orchestration.config import FULL_REFRESH_TAG, load_settings
-from orchestration.defs.resources import build_resources
-from tests.conftest import OBSERVATION_HEADER, REPO_RAW, build_rows, run_refresh, warehouse_definitions
+from orchestration.documents.corpus import document_files
+from tests.conftest import OBSERVATION_HEADER, REPO_RAW, build_rows, files_read, run_refresh
 
 # the marts' load times and refresh ids differ between two builds by nature
 NOT_COMPARED = {"mart_quality_history"}
@@ -101,9 +99,14 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
     assert refresh.result.success, "\n".join(refresh.failures)
     incremental = marts(refresh.settings.serving_path)
 
-    scratch = run_refresh(tmp_path / "scratch", REPO_RAW, extra)
-    assert scratch.result.success
-    expected = marts(scratch.settings.serving_path)
+    assert_parquet_holds_the_marts(refresh.settings)
+
+    # a full refresh (`warehouse refresh --full`) builds everything from scratch: every file read again, the
+    # lake written whole, every model rebuilt (dbt build --full-refresh); the same marts
+    full = run_refresh(warehouse, REPO_RAW, extra, full=True)
+    assert full.result.success, "\n".join(full.failures)
+    assert files_read(full)["raw/documents"] == len(document_files([REPO_RAW / "documents", documents]))
+    expected = marts(full.settings.serving_path)
     assert incremental.keys() == expected.keys()
     for name in expected:
         assert incremental[name] == expected[name], name
@@ -113,21 +116,7 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
     assert reconciled and all(r[-1] == "agrees" for r in reconciled)
     near = {r[0]: r[15] for r in expected["dim_document"]}
     assert any(near.values())  # the sequence leaves a near-duplicate link behind
-
-    assert_parquet_holds_the_marts(refresh.settings)
-
-    # a full refresh rebuilds every model from scratch and gives the same marts
-    settings = load_settings({"WAREHOUSE_DIR": str(warehouse), "WAREHOUSE_RAW_ROOTS": f"{REPO_RAW}:{extra}"})
-    defs = warehouse_definitions()
-    full = dg.materialize(
-        [*defs.assets, *(defs.asset_checks or [])],
-        resources=build_resources(settings),
-        tags={FULL_REFRESH_TAG: "true"},
-        raise_on_error=False,
-    )
-    assert full.success
-    assert marts(settings.serving_path) == expected
-    assert_parquet_holds_the_marts(settings)
+    assert_parquet_holds_the_marts(full.settings)
 
 
 def assert_parquet_holds_the_marts(settings) -> None:

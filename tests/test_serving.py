@@ -11,7 +11,7 @@ import pytest
 
 from orchestration.config import load_settings
 from orchestration.serving.publish import publish_atomically, remove_stale_temporaries
-from tests.conftest import REPO_RAW, run_refresh
+from tests.conftest import REPO_RAW, files_read, mart_contents, run_refresh
 
 READER = textwrap.dedent(
     """
@@ -88,6 +88,9 @@ def test_readers_keep_querying_through_a_publish_and_see_new_data_after_reconnec
         assert seen["after"] == refresh.result.run_id, mode
         assert seen["write"] != "accepted", f"{mode} could write to the published warehouse"
     assert not (warehouse_dir / "serving.duckdb.wal").exists()
+    # nothing changed since the published refresh: no file was read, and the same marts were published
+    assert set(files_read(refresh).values()) == {0}
+    assert mart_contents(refresh) == mart_contents(published_default)
 
 
 def test_a_failed_build_leaves_the_target_and_no_temporary_file(tmp_path):
