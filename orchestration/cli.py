@@ -87,7 +87,11 @@ def run_refresh(
 
     job = defs().resolve_job_def("warehouse_refresh_job")
     active = RunsFilter(job_name=job.name, statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED])
-    waiting = lambda: console.print("Another refresh is running; waiting.")  # noqa: E731
+
+    def waiting() -> None:
+        console.print("Another refresh is running; waiting.")
+        console.file.flush()  # before this process blocks on the lock
+
     # the lock first: two refreshes opening a new instance at once would both create its storage
     with exclusive_lock(settings.refresh_lock_path, on_wait=waiting):
         instance = instance or DagsterInstance.get()

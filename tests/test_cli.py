@@ -1,5 +1,5 @@
-"""`warehouse refresh` and `warehouse query` as an engineer runs them (what `make run` runs and prints):
-two refreshes started together run one after the other and leave no process behind."""
+"""`warehouse refresh` and `warehouse query` as an engineer runs them (what `make run` runs and prints): a
+refresh waits for one holding the warehouse's lock, and leaves no process behind."""
 
 import os
 import shutil
@@ -11,8 +11,8 @@ import dagster as dg
 import pytest
 from typer.testing import CliRunner
 
-from orchestration.cli import app
-from orchestration.config import PROJECT_ROOT
+from orchestration.cli import app, exclusive_lock
+from orchestration.config import PROJECT_ROOT, load_settings
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW
 
 runner = CliRunner()
@@ -20,24 +20,26 @@ WAREHOUSE = Path(sys.executable).parent / "warehouse"
 
 
 def session_processes(session: int) -> list[str]:
-    """The command lines of the processes of a session still running (not those that have ended and wait
-    to be reaped)."""
+    """The processes of a session still running, once its leader has ended and its output was read to the
+    end. One that is ending has let go of its memory (its command line reads empty) before it closes its
+    files, so a process that held the output and is not past that is still at work."""
     alive = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
-                if os.getsid(int(entry)) == session and state != "Z":
-                    alive.append(Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode())
-            except (OSError, ProcessLookupError, IndexError):
+                command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+                if os.getsid(int(entry)) == session and command:
+                    alive.append(f"{entry}: {command}")
+            except (OSError, ProcessLookupError):
                 continue
     return alive
 
 
 @pytest.fixture(scope="module")
-def two_refreshes(tmp_path_factory):
-    """Two `warehouse refresh` processes started together on a new warehouse, each in a session of its
-    own; returns the environment, their outputs and their processes."""
+def refreshed(tmp_path_factory):
+    """`warehouse refresh` in a session of its own on a new warehouse, started while another refresh holds
+    the warehouse's lock. Returns the environment, its output and its process; and what it printed, and
+    the runs the instance held, while it waited."""
     base = tmp_path_factory.mktemp("cli")
     home = base / "dagster_home"
     home.mkdir()
@@ -47,44 +49,48 @@ def two_refreshes(tmp_path_factory):
         "DAGSTER_HOME": str(home),
         "WAREHOUSE_DIR": str(base / "wh"),
         "WAREHOUSE_RAW_ROOTS": str(REPO_RAW),
-        "WAREHOUSE_PARSE_PROCESSES": "2",
         "COLUMNS": "200",
     }
-    runs = [
-        subprocess.Popen(
+    settings = load_settings(env)
+    with exclusive_lock(settings.refresh_lock_path):  # another refresh, from the refresh's point of view
+        run = subprocess.Popen(
             [str(WAREHOUSE), "refresh"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        for _ in range(2)
-    ]
-    outputs = [run.communicate(timeout=900)[0].decode() for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], outputs
-    return env, outputs, runs
+        before = []
+        for line in run.stdout:  # it says it waits, then waits for the lock
+            before.append(line.decode())
+            if "waiting" in before[-1]:
+                break
+        with dg.instance_for_test(temp_dir=str(home)) as instance:
+            runs_while_waiting = instance.get_run_records(dg.RunsFilter(job_name="warehouse_refresh_job"))
+    output = "".join(before) + run.communicate(timeout=900)[0].decode()
+    assert run.returncode == 0, output
+    return env, output, run, before, runs_while_waiting
 
 
-def test_two_refreshes_started_together_run_one_after_the_other_and_leave_no_process(two_refreshes):
-    env, _, runs = two_refreshes
-    # dbt and any parse processes were waited for before each returned
-    assert [session_processes(run.pid) for run in runs] == [[], []]
+def test_a_refresh_waits_for_the_one_holding_the_lock_and_leaves_no_process(refreshed):
+    env, _, run, before, runs_while_waiting = refreshed
+    assert before[-1].strip() == "Another refresh is running; waiting."
+    assert runs_while_waiting == []  # it had not started its run
+    # dbt and any parse processes were waited for before it returned
+    assert session_processes(run.pid) == []
     with dg.instance_for_test(temp_dir=env["DAGSTER_HOME"]) as instance:
-        records = instance.get_run_records(dg.RunsFilter(job_name="warehouse_refresh_job"), ascending=True)
-    assert [r.dagster_run.status for r in records] == [dg.DagsterRunStatus.SUCCESS] * 2
-    first, second = records
-    assert first.end_time <= second.start_time, "the second refresh began before the first one ended"
+        records = instance.get_run_records(dg.RunsFilter(job_name="warehouse_refresh_job"))
+    assert [r.dagster_run.status for r in records] == [dg.DagsterRunStatus.SUCCESS]
 
 
-def test_refresh_prints_where_the_warehouse_is_and_an_example_answer(two_refreshes):
-    env, outputs, _ = two_refreshes
-    for output in outputs:
-        assert f"{Path(env['WAREHOUSE_DIR']) / 'serving.duckdb'}" in output
-        assert "上海市 │ 2020 │ 38700.58" in output
+def test_refresh_prints_where_the_warehouse_is_and_an_example_answer(refreshed):
+    env, output, *_ = refreshed
+    assert f"{Path(env['WAREHOUSE_DIR']) / 'serving.duckdb'}" in output
+    assert "上海市 │ 2020 │ 38700.58" in output
 
 
-def test_query_reads_the_published_warehouse_and_refuses_writes(two_refreshes, monkeypatch):
-    env, _, _ = two_refreshes
+def test_query_reads_the_published_warehouse_and_refuses_writes(refreshed, monkeypatch):
+    env, *_ = refreshed
     monkeypatch.setenv("WAREHOUSE_DIR", env["WAREHOUSE_DIR"])
     monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
     queried = runner.invoke(app, ["query", "select count(*) as members from marts.dim_city where is_cluster_member"])

@@ -46,9 +46,13 @@ class SourceVersion:
         self.link = lake_dir / source
         self.lake_dir = lake_dir
         lake_dir.mkdir(parents=True, exist_ok=True)
+        if self.link.is_dir() and not self.link.is_symlink():  # a lake written before sources were versioned
+            shutil.rmtree(self.link)
         current = self.current
         for leftover in lake_dir.glob(f".{source}.*"):  # of a refresh killed before it committed
-            if leftover.resolve() != current:
+            if leftover.is_symlink():
+                leftover.unlink()
+            elif leftover != current:
                 shutil.rmtree(leftover, ignore_errors=True)
         self.folder = lake_dir / f".{source}.{uuid.uuid4().hex}"
         if current is not None:
@@ -59,11 +63,7 @@ class SourceVersion:
     @property
     def current(self) -> Path | None:
         """The folder the source's link points to, or None before the first commit."""
-        if self.link.is_symlink():
-            return self.link.resolve()
-        if self.link.exists():  # a lake written before sources were versioned: read again from scratch
-            shutil.rmtree(self.link)
-        return None
+        return self.lake_dir / os.readlink(self.link) if self.link.is_symlink() else None
 
     def table(self, name: str) -> Path:
         folder = self.folder / name
