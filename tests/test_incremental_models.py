@@ -8,7 +8,7 @@ import shutil
 import duckdb
 
 from orchestration.documents.corpus import document_files
-from tests.conftest import OBSERVATION_HEADER, REPO_RAW, build_rows, files_read, run_refresh
+from tests.conftest import OBSERVATION_HEADER, REPO_RAW, approximately, build_rows, files_read, run_refresh
 
 # the marts' load times and refresh ids differ between two builds by nature
 NOT_COMPARED = {"mart_quality_history"}
@@ -43,15 +43,10 @@ def marts(serving) -> dict[str, list]:
             skip = [c for c in LOAD_TIMES if c in columns]
             star = f"* exclude ({', '.join(skip)})" if skip else "*"
             rows = conn.execute(f"select {star} from marts.{name} order by all").fetchall()
-            contents[name] = [tuple(_approximately(value) for value in row) for row in rows]
+            contents[name] = [tuple(map(approximately, row)) for row in rows]
         return contents
     finally:
         conn.close()
-
-
-def _approximately(value):
-    """Floats to 12 digits: a sum over rows in another order may differ in the last bit."""
-    return float(f"{value:.12g}") if isinstance(value, float) else value
 
 
 def changes(settings, model: str) -> list:
