@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.config import FULL_REFRESH_TAG, SEEDS_DIR
-from orchestration.defs.policies import RETRY, raw_table
+from orchestration.defs.policies import RETRY, raw_table, raw_table_results
 from orchestration.defs.resources import Warehouse
 from orchestration.documents.corpus import TABLES, document_files, parse_to_parquet, parsed_files
 from orchestration.lake.tables import SourceVersion, manifest_path, parquet_glob, parts_for, row_count, write_parts
@@ -80,17 +80,13 @@ def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
     )
     if gone:
         context.log.warning(f"{len(gone)} document files were gone when read, counted as deleted: {gone[:10]}")
-    for name, count in counts.items():
-        yield dg.MaterializeResult(
-            asset_key=["raw", name],
-            metadata={
-                "dagster/row_count": count,
-                "files_read": changes.files_read,
-                "files_changed": len(changes.changed) - len(gone),
-                "files_deleted": len(changes.deleted) + len(gone),
-                "inputs_changed_at": last_change(state, changes, loaded_at).isoformat(),
-            },
-        )
+    yield from raw_table_results(
+        counts,
+        last_change(state, changes, loaded_at),
+        read=changes.files_read,
+        changed=len(changes.changed) - len(gone),
+        deleted=len(changes.deleted) + len(gone),
+    )
 
 
 def write_lake(conn, version: SourceVersion, parsed, stale, parts: int, loaded_at) -> None:

@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.config import FULL_REFRESH_TAG
-from orchestration.defs.policies import RETRY, raw_table
+from orchestration.defs.policies import RETRY, raw_table, raw_table_results
 from orchestration.defs.resources import Warehouse
 from orchestration.lake.tables import SourceVersion, manifest_path, row_count, write_table
 from orchestration.quality.expectations import RULE_FAILURE_COLUMNS, rule_failures
@@ -66,12 +66,5 @@ def reference(context: dg.AssetExecutionContext, warehouse: Warehouse):
         counts = {name: row_count(conn, lake / name) for name in [*(t.name for t in REFERENCE_TABLES), RULE_FAILURES]}
     finally:
         conn.close()
-    for name, count in counts.items():
-        yield dg.MaterializeResult(
-            asset_key=["raw", name],
-            metadata={
-                "dagster/row_count": count,
-                "files_read": len(changes.files) if reload else changes.files_read,
-                "inputs_changed_at": last_change(state, changes, loaded_at).isoformat(),
-            },
-        )
+    files_read = len(changes.files) if reload else changes.files_read
+    yield from raw_table_results(counts, last_change(state, changes, loaded_at), read=files_read)

@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.config import FULL_REFRESH_TAG, SEEDS_DIR
-from orchestration.defs.policies import RETRY, raw_table
+from orchestration.defs.policies import RETRY, raw_table, raw_table_results
 from orchestration.defs.resources import Warehouse
 from orchestration.lake.tables import SourceVersion, kept_and_new, manifest_path, parquet_glob, row_count, write_table
 from orchestration.quality.expectations import RULE_FAILURE_COLUMNS, rule_failures
@@ -110,17 +110,13 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     blocking = failures[failures["severity"] == "block"]
     if len(blocking):
         context.log.warning(f"{len(blocking)} statistics figures break blocking rules and are quarantined")
-    for name, count in counts.items():
-        yield dg.MaterializeResult(
-            asset_key=["raw", name],
-            metadata={
-                "dagster/row_count": count,
-                "files_read": changes.files_read,
-                "files_changed": len(changes.changed),
-                "files_deleted": len(changes.deleted),
-                "inputs_changed_at": last_change(state, changes, loaded_at).isoformat(),
-            },
-        )
+    yield from raw_table_results(
+        counts,
+        last_change(state, changes, loaded_at),
+        read=changes.files_read,
+        changed=len(changes.changed),
+        deleted=len(changes.deleted),
+    )
 
 
 def known_codes(settings) -> frozenset[str]:

@@ -13,9 +13,9 @@ from orchestration.quality.history import CheckRecord, history_rows
 from orchestration.serving.publish import publish_marts, remove_stale_temporaries, served_history
 from orchestration.serving.spark_marts import spark_marts
 
-# the ingest assets whose materializations say when each kind of raw input last changed
 # held refreshes since the last publication that the quality history takes in, at most
 MAX_RUNS_LOOKED_BACK = 500
+# the ingest assets whose materializations say when each kind of raw input last changed
 INGEST_KEYS = {
     "statistics": dg.AssetKey(["raw", "statistics_observations"]),
     "documents": dg.AssetKey(["raw", "documents"]),
