@@ -18,7 +18,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from orchestration.config import FULL_REFRESH_TAG, Settings, load_settings, use_project_dagster_home
-from orchestration.serving.query import OUTPUT_FORMATS, RefusedStatement, cells, check_read_only, format_rows
+from orchestration.serving.query import (
+    OUTPUT_FORMATS,
+    RefusedStatement,
+    cells,
+    check_read_only,
+    connect_reader,
+    format_rows,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -305,8 +312,10 @@ def query(
             relation = conn.sql(sql)
             if relation is None:  # a PRAGMA that returns nothing
                 _fail("the statement returned no result to write")
-            if output_format == "parquet":
-                relation.write_parquet(str(output))
+            if output_format == "parquet":  # written here: the connection may write no file
+                import pyarrow.parquet as pq
+
+                pq.write_table(relation.to_arrow_table(), output)
                 text = None
             else:
                 rows = relation.fetchall()
@@ -316,7 +325,7 @@ def query(
                     else format_rows(relation.columns, rows, output_format)
                 )
         except duckdb.Error as exc:
-            _fail(str(exc))
+            _query_error(exc)
     if text is None:
         console.print(f"wrote {output}", highlight=False)
     elif output is None:
@@ -341,17 +350,24 @@ def _rich_table(columns: list[str], rows: list[tuple], title: str | None = None)
 
 @contextmanager
 def serving_connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published warehouse, closed on exit so a later publish is seen."""
-    import duckdb
-
+    """A reader's connection to the published warehouse (read-only, no access to other files), closed on
+    exit so a later publish is seen."""
     settings = load_settings()
     if not settings.serving_path.exists():
         _fail(f"{settings.serving_path} does not exist yet: run `make run` first.")
-    conn = duckdb.connect(str(settings.serving_path), read_only=True)
+    conn = connect_reader(settings.serving_path)
     try:
         yield conn
     finally:
         conn.close()
+
+
+def _query_error(exc: Exception) -> NoReturn:
+    import duckdb
+
+    if isinstance(exc, duckdb.PermissionException):
+        _fail(f"{exc}\nwarehouse query reads the published marts only: other files, URLs and extensions are off.")
+    _fail(str(exc))
 
 
 def _fail(message: str) -> NoReturn:
@@ -368,5 +384,5 @@ def _print_query(sql: str, title: str | None = None) -> None:
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()
         except duckdb.Error as exc:
-            _fail(str(exc))
+            _query_error(exc)
     console.print(_rich_table(columns, rows, title))

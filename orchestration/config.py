@@ -9,6 +9,9 @@ Every path the warehouse uses is derived here from two variables:
 
 ``WAREHOUSE_TARGET`` picks the dbt target: ``duckdb`` (default) or ``spark`` (dbt_project/profiles.yml).
 ``WAREHOUSE_PARSE_PROCESSES`` is how many processes parse documents side by side (default: the cores).
+``WAREHOUSE_MEMORY_LIMIT`` and ``WAREHOUSE_MAX_TEMP_SIZE`` bound what DuckDB may take while dbt builds
+and publish copies (default 4GB of memory, 20GB spilled to ``<WAREHOUSE_DIR>/tmp``): a query past them
+fails its refresh, which publishes nothing.
 
 Relative paths are resolved against the project root (the folder holding ``dagster.yaml``), so the
 same settings mean the same files whether a run starts from the CLI, the UI or a test.
@@ -17,6 +20,7 @@ same settings mean the same files whether a run starts from the CLI, the UI or a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -45,6 +49,13 @@ DBT_TARGETS = ("duckdb", "spark")
 PARSE_PROCESSES_VAR = "WAREHOUSE_PARSE_PROCESSES"
 DEFAULT_PARSE_PROCESSES = os.cpu_count() or 1
 ALERT_WEBHOOK_VAR = "WAREHOUSE_ALERT_WEBHOOK"
+# DuckDB's limits for the build and the publish (dbt_project/profiles.yml reads them from these variables)
+MEMORY_LIMIT_VAR = "WAREHOUSE_MEMORY_LIMIT"
+MAX_TEMP_SIZE_VAR = "WAREHOUSE_MAX_TEMP_SIZE"
+TEMP_DIR_VAR = "WAREHOUSE_TEMP_DIR"
+DEFAULT_MEMORY_LIMIT = "4GB"
+DEFAULT_MAX_TEMP_SIZE = "20GB"
+_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 # Fault injection for the crash tests only: "lake" makes the documents asset pause before it switches its
 # new lake version in, "publish" the publish step before its rename.
 FAULT_PAUSE_VAR = "WAREHOUSE_FAULT_PAUSE"
@@ -60,6 +71,8 @@ class Settings:
     parse_processes: int = DEFAULT_PARSE_PROCESSES
     alert_webhook: str | None = None
     fault_pause: str | None = None
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    max_temp_size: str = DEFAULT_MAX_TEMP_SIZE
 
     @property
     def build_db_path(self) -> Path:
@@ -73,8 +86,10 @@ class Settings:
 
     @property
     def sqlalchemy_url(self) -> str:
-        """What BI tools connect with (duckdb-engine): the published file, opened read-only."""
-        return f"duckdb:///{self.serving_path}?access_mode=read_only"
+        """What BI tools connect with (duckdb-engine): the published file, read-only, no external access."""
+        from orchestration.serving.query import sqlalchemy_url
+
+        return sqlalchemy_url(self.serving_path)
 
     @property
     def parquet_dir(self) -> Path:
@@ -99,6 +114,20 @@ class Settings:
     def spark_dir(self) -> Path:
         """The spark target's own files: managed tables (``warehouse/<schema>.db/``), metastore, scratch."""
         return self.warehouse_dir / "spark"
+
+    @property
+    def temp_dir(self) -> Path:
+        """Where DuckDB spills what does not fit in memory_limit, during the build and the publish."""
+        return self.warehouse_dir / "tmp"
+
+    @property
+    def duckdb_limits(self) -> dict[str, str]:
+        """DuckDB's settings for the connections that build and publish (dbt's profile reads the same)."""
+        return {
+            "memory_limit": self.memory_limit,
+            "max_temp_directory_size": self.max_temp_size,
+            "temp_directory": str(self.temp_dir),
+        }
 
     @property
     def report_path(self) -> Path:
@@ -128,6 +157,9 @@ class Settings:
             BUILD_DB_VAR: str(self.build_db_path),
             LAKE_DIR_VAR: str(self.lake_dir),
             SPARK_DIR_VAR: str(self.spark_dir),
+            MEMORY_LIMIT_VAR: self.memory_limit,
+            MAX_TEMP_SIZE_VAR: self.max_temp_size,
+            TEMP_DIR_VAR: str(self.temp_dir),
         }
         if self.dbt_target == "spark":
             env["SPARK_LOCAL_IP"] = "127.0.0.1"  # local mode: no "hostname resolves to a loopback" warning
@@ -169,6 +201,13 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+def _size(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, default).strip()
+    if not _SIZE.fullmatch(value):
+        raise ValueError(f"{name}={value!r}: expected a size such as 4GB, 512MB or 1.5GiB")
+    return value
+
+
 def _resolve(value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
@@ -189,4 +228,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         parse_processes=_positive(env, PARSE_PROCESSES_VAR, DEFAULT_PARSE_PROCESSES),
         alert_webhook=env.get(ALERT_WEBHOOK_VAR) or None,
         fault_pause=env.get(FAULT_PAUSE_VAR) or None,
+        memory_limit=_size(env, MEMORY_LIMIT_VAR, DEFAULT_MEMORY_LIMIT),
+        max_temp_size=_size(env, MAX_TEMP_SIZE_VAR, DEFAULT_MAX_TEMP_SIZE),
     )

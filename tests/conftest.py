@@ -77,8 +77,14 @@ def instance_of(warehouse_dir: Path) -> dg.DagsterInstance:
     return _INSTANCES.setdefault(Path(warehouse_dir), dg.DagsterInstance.ephemeral())
 
 
-def run_refresh(warehouse_dir: Path, *roots: Path, selection=None, full: bool = False) -> Refresh:
-    env = {"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_RAW_ROOTS": ":".join(str(r) for r in roots)}
+def run_refresh(
+    warehouse_dir: Path, *roots: Path, selection=None, full: bool = False, env: dict[str, str] | None = None
+) -> Refresh:
+    env = {
+        "WAREHOUSE_DIR": str(warehouse_dir),
+        "WAREHOUSE_RAW_ROOTS": ":".join(str(r) for r in roots),
+        **(env or {}),
+    }
     for name in ("WAREHOUSE_FAULT_PAUSE", "WAREHOUSE_TARGET"):  # set for a refresh in a subprocess
         if name in os.environ:
             env[name] = os.environ[name]

@@ -8,11 +8,15 @@ import textwrap
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
-from orchestration.config import load_settings
-from orchestration.serving.publish import publish_atomically, remove_stale_temporaries
-from tests.conftest import REPO_RAW, files_read, mart_contents, run_refresh
+from orchestration.cli import app
+from orchestration.config import PROJECT_ROOT, load_settings
+from orchestration.quality.history import history_rows
+from orchestration.serving.publish import publish_atomically, publish_marts, remove_stale_temporaries
+from tests.conftest import REPO_RAW, files_read, mart_contents, run_refresh, sha256
 
+README = PROJECT_ROOT / "README.md"
 READER = textwrap.dedent(
     """
     import json, sys, time, pathlib
@@ -93,6 +97,50 @@ def test_readers_keep_querying_through_a_publish_and_see_new_data_after_reconnec
     assert mart_contents(refresh) == mart_contents(published_default)
 
 
+OUT_OF_THE_WAREHOUSE = [
+    "select content from read_text('/etc/passwd')",
+    "select * from read_csv('/etc/passwd')",
+    "select * from glob('/etc/*')",
+    "select * from read_parquet('https://example.com/x.parquet')",
+]
+
+
+@pytest.mark.parametrize("sql", OUT_OF_THE_WAREHOUSE)
+def test_the_command_line_reads_nothing_outside_the_warehouse(published_default, monkeypatch, sql):
+    monkeypatch.setenv("WAREHOUSE_DIR", str(published_default.settings.warehouse_dir))
+    result = CliRunner().invoke(app, ["query", sql])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "root:" not in said
+    assert "file system operations are disabled by configuration" in said
+    assert "warehouse query reads the published marts only" in said
+
+
+def test_a_bi_tool_with_the_documented_url_reads_the_marts_and_nothing_else(published_default):
+    import sqlalchemy
+
+    url = published_default.settings.sqlalchemy_url
+    assert url.endswith("?access_mode=read_only&enable_external_access=false&lock_configuration=true")
+    assert url.split("serving.duckdb")[1] in README.read_text(encoding="utf-8")
+    engine = sqlalchemy.create_engine(url)
+    try:
+        for sql, refused in [
+            *((sql, "file system operations are disabled by configuration") for sql in OUT_OF_THE_WAREHOUSE),
+            ("set enable_external_access = true", "the configuration has been locked"),
+            ("reset enable_external_access", "the configuration has been locked"),
+            ("set lock_configuration = false", "the configuration has been locked"),
+            ("attach '/tmp/elsewhere.duckdb'", "file system operations are disabled by configuration"),
+            ("copy (select 1) to '/tmp/out.csv'", "file system operations are disabled by configuration"),
+        ]:
+            with engine.connect() as conn:
+                with pytest.raises(sqlalchemy.exc.DBAPIError, match=refused):
+                    conn.execute(sqlalchemy.text(sql))
+        with engine.connect() as conn:
+            rows = conn.execute(sqlalchemy.text("select count(*) from marts.mart_cluster_year")).fetchall()
+        assert rows == [(15,)]
+    finally:
+        engine.dispose()
+
+
 def test_a_failed_build_leaves_the_target_and_no_temporary_file(tmp_path):
     target = tmp_path / "serving.duckdb"
     target.write_bytes(b"old")
@@ -128,3 +176,50 @@ def test_stale_temporaries_of_a_killed_publish_are_removed(tmp_path):
     removed = remove_stale_temporaries(tmp_path)
     assert sorted(p.name for p in removed) == [".serving.duckdb.abc.tmp", ".serving.duckdb.abc.tmp.wal"]
     assert [p.name for p in tmp_path.iterdir()] == ["serving.duckdb"]
+
+
+# Less than one of DuckDB's 256 KiB blocks: every query that holds a block is over the limit.
+TOO_LITTLE = {"WAREHOUSE_MEMORY_LIMIT": "200KB", "WAREHOUSE_MAX_TEMP_SIZE": "1MB"}
+
+
+def test_a_build_over_the_memory_limit_fails_the_refresh_and_publishes_nothing(tmp_path, published_default):
+    warehouse_dir = tmp_path / "wh"
+    shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir, symlinks=True)
+    serving = warehouse_dir / "serving.duckdb"
+    before = sha256(serving), {p.name: sha256(p) for p in (warehouse_dir / "parquet").iterdir()}
+    (warehouse_dir / "tmp").mkdir()
+    (warehouse_dir / "tmp" / "duckdb_temp_storage-0.tmp").write_bytes(bytes(1024))  # a killed build's spill
+
+    refresh = run_refresh(warehouse_dir, REPO_RAW, full=True, env=TOO_LITTLE)
+
+    assert not refresh.result.success
+    assert any("warehouse_models" in f and "Out of Memory Error" in f for f in refresh.failures), refresh.failures
+    assert not {k for k in refresh.materialized if k.startswith(("marts/", "serving/"))}
+    assert (sha256(serving), {p.name: sha256(p) for p in (warehouse_dir / "parquet").iterdir()}) == before
+    assert not (warehouse_dir / "tmp").exists()
+
+
+def test_a_publish_over_the_memory_limit_leaves_the_served_file(tmp_path, published_default):
+    settings = load_settings({"WAREHOUSE_DIR": str(tmp_path / "wh"), **TOO_LITTLE})
+    build = tmp_path / "build.duckdb"
+    with duckdb.connect(str(build)) as conn:
+        conn.execute("create schema marts")
+        conn.execute("create table marts.dim_city as select range as n, md5(range::varchar) as h from range(50000)")
+    served = settings.serving_path
+    served.parent.mkdir(parents=True)
+    shutil.copyfile(published_default.settings.serving_path, served)
+    before = sha256(served)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        publish_marts(
+            {"dim_city": "build.marts.dim_city"},
+            served,
+            settings.parquet_dir,
+            refresh_id="over-the-limit",
+            quality_history=history_rows([], None),
+            mart_inputs={},
+            inputs_changed_at={},
+            attach=build,
+            limits=settings.duckdb_limits,
+        )
+    assert sha256(served) == before
+    assert sorted(p.name for p in served.parent.iterdir()) == ["serving.duckdb"]

@@ -1,16 +1,17 @@
 """Publish: the last step of a refresh, run only when every blocking check upstream passed."""
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from orchestration.defs.policies import DATA_ENGINEERING, RETRY
 from orchestration.defs.resources import Warehouse
 from orchestration.defs.transform import MART_KEYS, mart_source_kinds
 from orchestration.quality.history import CheckRecord, history_rows
 from orchestration.serving.publish import publish_marts, remove_stale_temporaries, served_history
+from orchestration.serving.query import connect_reader
 from orchestration.serving.spark_marts import spark_marts
 
 # held refreshes since the last publication that the quality history takes in, at most
@@ -43,17 +44,21 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -
     records = check_records(context.instance, context.run.run_id, published_at)
     names = [key.path[-1] for key in MART_KEYS]
     on_spark = settings.dbt_target == "spark"
-    publication = publish_marts(
-        spark_marts(settings.spark_dir, names) if on_spark else {name: f"build.marts.{name}" for name in names},
-        settings.serving_path,
-        settings.parquet_dir,
-        refresh_id=context.run.run_id,
-        quality_history=history_rows(records, served),
-        mart_inputs=mart_source_kinds(),
-        inputs_changed_at=inputs_changed_at(context.instance),
-        attach=None if on_spark else settings.build_db_path,
-        pause_before_replace=60 if settings.fault_pause == "publish" else 0,
-    )
+    try:
+        publication = publish_marts(
+            spark_marts(settings.spark_dir, names) if on_spark else {name: f"build.marts.{name}" for name in names},
+            settings.serving_path,
+            settings.parquet_dir,
+            refresh_id=context.run.run_id,
+            quality_history=history_rows(records, served),
+            mart_inputs=mart_source_kinds(),
+            inputs_changed_at=inputs_changed_at(context.instance),
+            attach=None if on_spark else settings.build_db_path,
+            pause_before_replace=60 if settings.fault_pause == "publish" else 0,
+            limits=settings.duckdb_limits,
+        )
+    finally:
+        shutil.rmtree(settings.temp_dir, ignore_errors=True)  # what DuckDB spilled
     return dg.MaterializeResult(
         metadata={
             "serving_path": dg.MetadataValue.path(str(settings.serving_path)),
@@ -125,7 +130,7 @@ from marts.mart_cluster_year order by cluster_id, year
 
 def cluster_year_preview(serving_path: Path) -> str:
     """mart_cluster_year as the UI shows it on the publication (Markdown)."""
-    conn = duckdb.connect(str(serving_path), read_only=True)
+    conn = connect_reader(serving_path)
     try:
         return conn.sql(PREVIEW_SQL).df().to_markdown(index=False)
     finally:

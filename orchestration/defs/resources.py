@@ -6,7 +6,14 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.config import DBT_PROJECT_DIR, DEFAULT_PARSE_PROCESSES, Settings, load_settings
+from orchestration.config import (
+    DBT_PROJECT_DIR,
+    DEFAULT_MAX_TEMP_SIZE,
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_PARSE_PROCESSES,
+    Settings,
+    load_settings,
+)
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -19,6 +26,8 @@ class Warehouse(dg.ConfigurableResource):
     parse_processes: int = DEFAULT_PARSE_PROCESSES
     alert_webhook: str = ""
     fault_pause: str = ""
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    max_temp_size: str = DEFAULT_MAX_TEMP_SIZE
 
     @property
     def settings(self) -> Settings:
@@ -29,6 +38,8 @@ class Warehouse(dg.ConfigurableResource):
             parse_processes=self.parse_processes,
             alert_webhook=self.alert_webhook or None,
             fault_pause=self.fault_pause or None,
+            memory_limit=self.memory_limit,
+            max_temp_size=self.max_temp_size,
         )
 
 
@@ -41,6 +52,8 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             parse_processes=settings.parse_processes,
             alert_webhook=settings.alert_webhook or "",
             fault_pause=settings.fault_pause or "",
+            memory_limit=settings.memory_limit,
+            max_temp_size=settings.max_temp_size,
         ),
         # the dbt of this interpreter's environment, whatever PATH the run was started with
         "dbt": DbtCliResource(

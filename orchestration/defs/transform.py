@@ -2,6 +2,7 @@
 
 import functools
 import json
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,14 +40,18 @@ class WarehouseTranslator(DagsterDbtTranslator):
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Seed, build and test every dbt model (in the build database, or in Spark on the spark target) from
     the lake's Parquet files; a failing error-level test stops its downstream models and fails the step,
-    so nothing after it is published. dbt's target folder is the warehouse's own, so its partial parse
-    serves the next refresh of the same warehouse."""
+    so nothing after it is published; so does a model past DuckDB's memory_limit and
+    max_temp_directory_size (WAREHOUSE_MEMORY_LIMIT, WAREHOUSE_MAX_TEMP_SIZE). dbt's target folder is
+    the warehouse's own, so its partial parse serves the next refresh of the same warehouse."""
     settings = warehouse.settings
     args = ["build", "--full-refresh"] if context.run.tags.get(FULL_REFRESH_TAG) == "true" else ["build"]
-    with dbt_environment(settings):
-        events = dbt.cli(args, context=context, target_path=settings.dbt_target_dir).stream()
-        # row counts come through dbt's adapter in this process; Spark's would start a second Spark
-        yield from events if settings.dbt_target == "spark" else events.fetch_row_counts()
+    try:
+        with dbt_environment(settings):
+            events = dbt.cli(args, context=context, target_path=settings.dbt_target_dir).stream()
+            # row counts come through dbt's adapter in this process; Spark's would start a second Spark
+            yield from events if settings.dbt_target == "spark" else events.fetch_row_counts()
+    finally:
+        shutil.rmtree(settings.temp_dir, ignore_errors=True)  # what DuckDB spilled, also after a failure
 
 
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.quality import history
+from orchestration.serving.query import connect_reader
 
 SERVING_SCHEMA = "marts"
 HISTORY_MART = "mart_quality_history"
@@ -65,7 +66,7 @@ def served_history(serving_path: Path) -> tuple[pd.DataFrame | None, datetime | 
     publication)."""
     if not serving_path.is_file():
         return None, None
-    conn = duckdb.connect(str(serving_path), read_only=True)
+    conn = connect_reader(serving_path)
     try:
         tables = {
             row[0] for row in conn.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
@@ -95,6 +96,7 @@ def publish_marts(
     inputs_changed_at: Mapping[str, datetime],
     attach: Path | None = None,
     pause_before_replace: float = 0,
+    limits: Mapping[str, str] | None = None,
 ) -> Publication:
     """Publish ``marts`` (name -> a relation to read it from, such as ``build.marts.dim_city`` with the
     build database attached as ``build`` from ``attach``) and ``mart_quality_history`` (the rows of
@@ -103,7 +105,8 @@ def publish_marts(
     ``meta.publication`` gets one row per mart: its row count, when it was published, the kinds of raw
     input it is built from (``mart_inputs``) and when any of those inputs last changed
     (``inputs_changed_at``, per kind). A mart's Parquet file is rewritten only when its rows changed
-    (a fingerprint of them is kept in the file's metadata)."""
+    (a fingerprint of them is kept in the file's metadata). ``limits`` are DuckDB settings for the
+    copy (memory_limit, max_temp_directory_size, temp_directory)."""
     if not marts:
         raise RuntimeError("the build has no marts: nothing to publish")
     published_at = datetime.now(UTC)
@@ -112,7 +115,7 @@ def publish_marts(
     written: list[str] = []
 
     def build(tmp: Path) -> None:
-        conn = duckdb.connect(str(tmp))
+        conn = duckdb.connect(str(tmp), config=dict(limits or {}))
         try:
             if attach is not None:
                 conn.execute(f"attach '{attach}' as build (read_only)")

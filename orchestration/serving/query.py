@@ -1,15 +1,33 @@
-"""Read-only SQL on the published warehouse: which statements are allowed, and writing rows out."""
+"""Read-only SQL on the published warehouse: how readers connect, which statements are allowed, and
+writing rows out."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from pathlib import Path
+from urllib.parse import urlencode
 
 import duckdb
 
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA"}
 OUTPUT_FORMATS = ("table", "csv", "json", "markdown", "parquet")
+# What every reader of the published file gets: the file read-only, no access to other files, URLs or
+# extensions (read_text, read_csv, glob, ATTACH, COPY, INSTALL fail), and settings SQL cannot change back.
+READER_CONFIG = {"access_mode": "read_only", "enable_external_access": "false", "lock_configuration": "true"}
+# Spreadsheets run a cell that starts with one of these as a formula: CSV output quotes it with a '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def connect_reader(serving_path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to the published warehouse as READER_CONFIG locks it; close it to see a later publish."""
+    return duckdb.connect(str(serving_path), config=dict(READER_CONFIG))
+
+
+def sqlalchemy_url(serving_path: Path) -> str:
+    """What BI tools connect with (duckdb-engine passes the URL's parameters to DuckDB as READER_CONFIG)."""
+    return f"duckdb:///{serving_path}?{urlencode(READER_CONFIG)}"
 
 
 class RefusedStatement(ValueError):
@@ -32,13 +50,20 @@ def cells(row: tuple) -> list[str]:
     return ["" if v is None else str(v) for v in row]
 
 
+def spreadsheet_safe(value):
+    """``value``, or a text that a spreadsheet would run as a formula with a ' before it (OWASP's advice
+    for CSV files); numbers are never changed."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def format_rows(columns: list[str], rows: list[tuple], output_format: str) -> str:
-    """Rows as CSV (with header), JSON (an array of objects) or Markdown (a pipe table)."""
+    """Rows as CSV (with header; texts a spreadsheet would run as formulas quoted), JSON (an array of
+    objects) or Markdown (a pipe table)."""
     if output_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow([spreadsheet_safe(c) for c in columns])
+        writer.writerows([spreadsheet_safe(v) for v in row] for row in rows)
         return buffer.getvalue()
     if output_format == "json":
         records = [dict(zip(columns, row, strict=True)) for row in rows]

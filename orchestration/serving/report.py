@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from orchestration.serving.query import connect_reader
 
 CLUSTER_COLOURS = {"yrd": "#1f77b4", "myr": "#d62728", "cy": "#2ca02c"}
 STATUS_COLOURS = {"agrees": "#2ca02c", "differs": "#d62728", "no_statistic": "#7f7f7f"}
@@ -101,7 +101,7 @@ CLUSTER_CHARTS = [
 
 def build_report(serving_path: Path) -> str:
     """The report as one HTML document, from the marts in ``serving_path`` (opened read-only)."""
-    conn = duckdb.connect(str(serving_path), read_only=True)
+    conn = connect_reader(serving_path)
     try:
         clusters = conn.sql(
             "select cluster_id, cluster_short_name_zh, member_count from marts.dim_cluster order by cluster_id"
