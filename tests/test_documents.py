@@ -128,7 +128,7 @@ def test_bundled_documents_cover_every_quirk(gazetteer):
     assert news.repeated_paragraphs_dropped > 0 and news.sentences_rejoined >= 1
 
 
-def test_document_files_lists_what_a_recursive_glob_lists(tmp_path):
+def test_document_files_lists_what_a_recursive_glob_lists_and_each_link_unfollowed(tmp_path):
     from orchestration.documents.corpus import document_files
 
     root = tmp_path / "documents"
@@ -146,10 +146,13 @@ def test_document_files_lists_what_a_recursive_glob_lists(tmp_path):
         (root / name).write_text("x", encoding="utf-8")
     (root / "linked").symlink_to(root / "sub", target_is_directory=True)
     (root / "f.txt").symlink_to(root / "b.txt")
+    links = {root / "linked", root / "f.txt"}  # listed as themselves, for their reader to refuse
     expected = [
         path
         for path in sorted(root.rglob("*"))
-        if path.is_file() and not path.name.startswith(".") and not path.stem.upper().startswith("README")
+        if (path.is_file() or path in links)
+        and not path.name.startswith(".")
+        and not path.stem.upper().startswith("README")
     ]
     listed = [Path(path) for path in document_files((root,))]
     assert listed == expected
@@ -157,6 +160,7 @@ def test_document_files_lists_what_a_recursive_glob_lists(tmp_path):
         "a.md",
         "b.txt",
         "f.txt",
+        "linked",
         "sub/c.html",
         "sub/deeper/d.txt",
         "sub-x/e.txt",

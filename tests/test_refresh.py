@@ -248,7 +248,7 @@ def test_unreadable_documents_are_quarantined_and_the_rest_publish(messy):
     )
     assert held == {
         "empty.txt": "empty file",
-        "binary.txt": "binary content: NUL bytes and no UTF-16 byte-order mark",
+        "binary.txt": "binary content: a NUL byte at offset 0 and no UTF-16 byte-order mark",
         "undecodable.txt": "undecodable bytes: utf-8 fails at byte 6; gb18030 fails at byte 6",
         "chrome_only.html": "no text left after cleaning",
         "table.pdf": "unsupported document format '.pdf'; expected ['.htm', '.html', '.md', '.txt']",

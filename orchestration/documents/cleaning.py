@@ -86,6 +86,13 @@ class CleanedText:
     html_title: str | None = None
 
 
+MAX_HTML_DEPTH = 1000  # elements open at once; pages people publish nest a few dozen deep
+
+
+class HTMLTooDeep(ValueError):
+    """A page nesting its elements deeper than MAX_HTML_DEPTH: the message is the quarantine reason."""
+
+
 class _HTMLText(HTMLParser):
     """Text of an HTML page, one line per block; skips script, style, nav, header and footer."""
 
@@ -106,6 +113,8 @@ class _HTMLText(HTMLParser):
         if tag not in self.VOID:
             labels = " ".join(v or "" for k, v in attrs if k in ("class", "id"))
             self.open.append(tag in self.SKIPPED or bool(self.SKIPPED_CLASS.search(labels)))
+            if len(self.open) > MAX_HTML_DEPTH:
+                raise HTMLTooDeep(f"HTML nested more than {MAX_HTML_DEPTH:,} elements deep (at <{tag}>)")
         self.in_title = tag == "title"
         if tag in self.BLOCKS:
             self.parts.append("\n")
@@ -163,7 +172,10 @@ def ends_sentence(line: str) -> bool:
     return line.endswith(_TERMINALS)
 
 
-def clean_text(text: str, html: bool = False) -> CleanedText:
+def clean_text(text: str, html: bool = False, title: str | None = None) -> CleanedText:
+    """The paragraphs of a document's text (HTML with ``html``) and what cleaning removed or found.
+    ``title`` is a line known to be the page title (a title once glued to its timestamp): nothing is
+    joined onto it, so that cleaning its own output, given the title it found, changes nothing."""
     html_title, chrome = None, []
     if html:
         text, html_title, chrome = html_to_text(text)
@@ -183,18 +195,14 @@ def clean_text(text: str, html: bool = False) -> CleanedText:
         if kind:
             boilerplate.append((kind, line))
             continue
-        if page_time is None and ("时间" in line or "日期" in line) and (glued := _GLUED_TIME.match(line)):
-            glued_title, page_time = glued.group("title").strip(), _parse_timestamp(glued.group("ts"))
+        if page_time is None and ("时间" in line or "日期" in line) and (glued := _unglue(line)):
+            glued_title, page_time = glued
             line = glued_title
         kept.append(line)
 
     distinct = list(dict.fromkeys(kept))
-    joined, rejoined = _rejoin(distinct, title=glued_title)
-    paragraphs: list[str] = []
-    for paragraph in joined:
-        if len(paragraph) >= MIN_CONTAINED_REPEAT and any(paragraph in earlier for earlier in paragraphs):
-            continue
-        paragraphs.append(paragraph)
+    joined, rejoined = _rejoin(distinct, title=glued_title or title)
+    paragraphs = _without_contained(joined)
     return CleanedText(
         paragraphs=paragraphs,
         nonempty_lines=nonempty,
@@ -221,17 +229,55 @@ def _boilerplate_kind(line: str) -> str | None:
     return None
 
 
+def _without_contained(joined: list[str]) -> list[str]:
+    """The paragraphs, less each one of at least MIN_CONTAINED_REPEAT characters that an earlier kept
+    paragraph contains (a repeated block cut at other line ends). Only the earlier paragraphs holding
+    the paragraph's rarest of three pieces (its start, middle and end) are searched, so a document of
+    50,000 distinct lines takes seconds, not the hours of searching every earlier paragraph."""
+    size = MIN_CONTAINED_REPEAT
+    holders: dict[str, list[int]] = {}  # piece of `size` characters -> kept paragraphs holding it
+    paragraphs: list[str] = []
+    for paragraph in joined:
+        if len(paragraph) >= size:
+            middle = (len(paragraph) - size) // 2
+            pieces = {paragraph[:size], paragraph[middle : middle + size], paragraph[-size:]}
+            rarest = min((holders.get(piece, ()) for piece in pieces), key=len)
+            if any(paragraph in paragraphs[i] for i in rarest):
+                continue
+        for start in range(len(paragraph) - size + 1):
+            found = holders.setdefault(paragraph[start : start + size], [])
+            if not found or found[-1] != len(paragraphs):
+                found.append(len(paragraphs))
+        paragraphs.append(paragraph)
+    return paragraphs
+
+
 def _rejoin(lines: list[str], title: str | None) -> tuple[list[str], int]:
     """Join a line that stops mid-sentence with the line after it (never onto the page title)."""
     out: list[str] = []
     joins = 0
     for line in lines:
         if out and out[-1] != title and _continues(out[-1], line):
-            out[-1] += line
-            joins += 1
-        else:
-            out.append(line)
+            # the punctuation at the seam is normalised as if the line had never been broken (every rule
+            # of ``normalise`` looks one character either side)
+            previous = out[-1]
+            joined = previous[:-2] + normalise(previous[-2:] + line[:2]) + line[2:]
+            if not _line_rule_applies(joined):  # else cleaning the output again would remove or cut it
+                out[-1] = joined
+                joins += 1
+                continue
+        out.append(line)
     return out, joins
+
+
+def _line_rule_applies(line: str) -> bool:
+    """Whether a rule ``clean_text`` applies to each line (a click counter, boilerplate, a title glued to
+    its time) would change this line."""
+    return bool(
+        (("点击" in line or "浏览次数" in line) and _TRAILING_COUNTER.search(line))
+        or _boilerplate_kind(line)
+        or (("时间" in line or "日期" in line) and _unglue(line))
+    )
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -250,13 +296,26 @@ def _looks_cut(line: str) -> bool:
     return not ends_sentence(line) and not _is_byline(line) and bool(_CLAUSE_PUNCT.search(line))
 
 
-def _parse_timestamp(text: str) -> datetime:
+def _parse_timestamp(text: str) -> datetime | None:
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
             return datetime.strptime(re.sub(r"\s+", " ", text), fmt)
         except ValueError:
             continue
-    raise ValueError(text)
+    return None  # not a day that exists (2020-13-45): no page time
+
+
+def _unglue(line: str) -> tuple[str, datetime] | None:
+    """(title, page time) of a title glued to its timestamp, or None. A title that ends in a timestamp
+    again loses it too, so that cleaning its own output changes nothing."""
+    glued = _GLUED_TIME.match(line)
+    page_time = _parse_timestamp(glued.group("ts")) if glued else None
+    if page_time is None:
+        return None
+    title = glued.group("title").strip()
+    while (again := _GLUED_TIME.match(title)) and _parse_timestamp(again.group("ts")):
+        title = again.group("title").strip()
+    return title, page_time
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,10 +22,10 @@ import pandas as pd
 import pyarrow as pa
 
 from orchestration.documents.claims import claim_rows
-from orchestration.documents.cleaning import clean_text, extract_metadata
+from orchestration.documents.cleaning import HTMLTooDeep, clean_text, extract_metadata
 from orchestration.documents.places import Gazetteer, load_gazetteer
 from orchestration.lake.tables import typed
-from orchestration.raw_files.decoding import DecodeError, RawFile, decode
+from orchestration.raw_files.decoding import DecodeError, RawFile, RefusedFile, content_refusal, decode
 from orchestration.raw_files.listing import files_under
 
 DOCUMENT_SUFFIXES = {".txt": "text", ".md": "markdown", ".html": "html", ".htm": "html"}
@@ -90,6 +90,7 @@ _PARSED_TABLES = ("documents", "document_paragraphs", "document_dates", "documen
 _CLAIM_COLUMNS = COLUMNS["document_claims"][3:]
 _YEAR_FIELD = _CLAIM_COLUMNS.index("year")
 CHUNK_FILES = 2000  # files parsed, and held in memory, at a time by each process
+MAX_DOCUMENT_BYTES = 16 << 20  # some five million characters: a larger file is refused unread
 
 
 def document_files(folders: Sequence[Path]) -> list[str]:
@@ -106,11 +107,22 @@ def document_id(text: str) -> str:
 
 def read_documents(folders: Sequence[Path], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, pd.DataFrame]:
     """Every document file of ``folders``, read now."""
-    return parse_documents({p: Path(p).read_bytes() for p in document_files(folders)}, gazetteer, loaded_at)
+    return parse_documents({p: read_document(p) for p in document_files(folders)}, gazetteer, loaded_at)
 
 
-def parse_documents(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, pd.DataFrame]:
-    """Rows of the document tables for the given files (path -> bytes), each parsed on its own."""
+def read_document(path: str) -> bytes | RefusedFile:
+    """The bytes of a document file, or why it is not read (a link, a bad name, too large)."""
+    try:
+        return RawFile.read(Path(path), MAX_DOCUMENT_BYTES).data
+    except RefusedFile as refused:
+        return refused
+
+
+def parse_documents(
+    contents: dict[str, bytes | RefusedFile], gazetteer: Gazetteer, loaded_at: datetime
+) -> dict[str, pd.DataFrame]:
+    """Rows of the document tables for the given files (path -> bytes, or why the file was not read),
+    each parsed on its own: a file the parser fails on is quarantined with the error, never more."""
     return _frames(_typed(_parse_columns(contents, gazetteer, loaded_at)))
 
 
@@ -163,7 +175,7 @@ def _parse_chunk(index: int, paths: list[str], folder: Path, loaded_at: datetime
     contents = {}
     for path in paths:
         try:
-            contents[path] = Path(path).read_bytes()
+            contents[path] = read_document(path)
         except FileNotFoundError:
             continue
     frames = parse_documents(contents, _GAZETTEER[0], loaded_at)
@@ -185,7 +197,9 @@ def _parse_chunk(index: int, paths: list[str], folder: Path, loaded_at: datetime
         conn.close()
 
 
-def _parse_columns(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: datetime) -> dict[str, dict]:
+def _parse_columns(
+    contents: dict[str, bytes | RefusedFile], gazetteer: Gazetteer, loaded_at: datetime
+) -> dict[str, dict]:
     """The tables as columns (table -> column -> list of values), in the order the tables first get a row."""
     tables: dict[str, dict[str, list]] = {}
 
@@ -199,19 +213,28 @@ def _parse_columns(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: 
     for name, data in contents.items():
         path = Path(name)
         source = str(path)
-        sha = hashlib.sha256(data).hexdigest()
+        if isinstance(data, RefusedFile):
+            (problem, text, encoding), sha, size = (str(data), "", None), data.sha256, data.size
+        else:
+            (problem, text, encoding), sha, size = (
+                _decode(path, RawFile(path, data)),
+                hashlib.sha256(data).hexdigest(),
+                len(data),
+            )
         if files is None:
             files = table("document_files")
-        problem, text, encoding = _decode(path, RawFile(path, data))
         doc_id = None if problem else document_id(text)
         if not problem:
-            fmt = DOCUMENT_SUFFIXES[path.suffix.lower()]
-            cleaned = clean_text(text, html=fmt == "html")
-            if not cleaned.paragraphs:
-                problem = "no text left after cleaning"
+            try:
+                parsed = _parse_text(path, text, gazetteer)
+            except Exception as exc:  # a parser's bug must cost one file, not the refresh
+                parsed = f"the document parser failed on this file ({type(exc).__name__}: {exc})"
+            problem = parsed if isinstance(parsed, str) else None
+        if not problem:
+            fmt, cleaned, meta, found_claims, found_mentions = parsed
         files["source_file"].append(source)
         files["file_sha256"].append(sha)
-        files["size_bytes"].append(len(data))
+        files["size_bytes"].append(size)
         files["loaded_at"].append(loaded_at)
         files["encoding"].append(encoding)
         files["document_id"].append(doc_id)
@@ -221,16 +244,13 @@ def _parse_columns(contents: dict[str, bytes], gazetteer: Gazetteer, loaded_at: 
                 quarantine = table("document_quarantine")
             quarantine["source_file"].append(source)
             quarantine["file_sha256"].append(sha)
-            quarantine["size_bytes"].append(len(data))
+            quarantine["size_bytes"].append(size)
             quarantine["loaded_at"].append(loaded_at)
             quarantine["reason"].append(problem)
             continue
         if docs is None:
             docs, paragraphs, dates, mentions, claims = map(table, _PARSED_TABLES)
         texts = cleaned.paragraphs
-        found_claims, found_mentions = claim_rows(texts, gazetteer)
-        figure_years = {row[_YEAR_FIELD] for row in found_claims if row[_YEAR_FIELD]}
-        meta = extract_metadata(cleaned, gazetteer.name_set, is_html=fmt == "html", figure_years=figure_years)
         published = meta.published
         for column, value in (
             ("document_id", doc_id),
@@ -413,8 +433,26 @@ def _decode(path: Path, raw: RawFile) -> tuple[str | None, str, str | None]:
         return f"unsupported document format {path.suffix!r}; expected {sorted(DOCUMENT_SUFFIXES)}", "", None
     if not raw.data.strip():
         return "empty file", "", None
+    refused = content_refusal(raw.data)
+    if refused is not None:
+        return refused, "", None
     try:
         text, encoding = decode(raw.data)
     except DecodeError as exc:
         return str(exc), "", None
     return None, text, encoding
+
+
+def _parse_text(path: Path, text: str, gazetteer: Gazetteer) -> str | tuple:
+    """The quarantine reason of a document's text, or (format, cleaned text, metadata, claims, mentions)."""
+    fmt = DOCUMENT_SUFFIXES[path.suffix.lower()]
+    try:
+        cleaned = clean_text(text, html=fmt == "html")
+    except HTMLTooDeep as exc:
+        return str(exc)
+    if not cleaned.paragraphs:
+        return "no text left after cleaning"
+    found_claims, found_mentions = claim_rows(cleaned.paragraphs, gazetteer)
+    figure_years = {row[_YEAR_FIELD] for row in found_claims if row[_YEAR_FIELD]}
+    meta = extract_metadata(cleaned, gazetteer.name_set, is_html=fmt == "html", figure_years=figure_years)
+    return fmt, cleaned, meta, found_claims, found_mentions

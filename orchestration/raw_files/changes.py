@@ -20,6 +20,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.raw_files.decoding import RefusedFile, refusal
+
 
 @dataclass(frozen=True)
 class FileState:
@@ -67,6 +69,16 @@ def sha256_of(path: str) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def _look(path: str) -> tuple[tuple[int, int], str | None]:
+    """((size, mtime_ns), the sha256 a refused file stands for, else None), without opening the file or
+    following a link; a file whose name is refused has no size and time (it is not even looked at)."""
+    reason = refusal(path)
+    if reason is not None and not os.path.islink(path):
+        return (0, 0), RefusedFile(reason).sha256
+    stat = os.lstat(path)
+    return (stat.st_size, stat.st_mtime_ns), RefusedFile(reason).sha256 if reason is not None else None
+
+
 def detect_changes(
     paths: Sequence[str], previous: Mapping[str, FileState], full: bool = False, hash_new: bool = True
 ) -> Changes:
@@ -77,15 +89,14 @@ def detect_changes(
     changes = Changes()
     for path in paths:
         try:
-            stat = os.stat(path)
-            now = (stat.st_size, stat.st_mtime_ns)
+            now, refused = _look(path)
             before = previous.get(path)
             if not full and before is not None and (before.size_bytes, before.mtime_ns) == now:
                 changes.unchanged.append(path)
                 changes.files.append(path)
                 continue
             known = not full and before is not None  # touched: is its content the same?
-            sha = sha256_of(path) if known or hash_new else None
+            sha = refused or (sha256_of(path) if known or hash_new else None)
         except FileNotFoundError:
             continue
         changes.files.append(path)

@@ -1,11 +1,16 @@
-"""Reading raw files: hashing and decoding bytes of unknown encoding."""
+"""Reading raw files: refusing what must not be read, hashing, and decoding bytes of unknown encoding."""
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+# A line of text longer than this is no table row or paragraph a person wrote: the file is refused.
+MAX_LINE_BYTES = 1 << 20
 
 # Tried in order after the BOM check. GB18030 is a superset of GBK and GB2312.
 _FALLBACK_ENCODINGS = ("utf-8", "gb18030")
@@ -13,6 +18,48 @@ _FALLBACK_ENCODINGS = ("utf-8", "gb18030")
 
 class DecodeError(ValueError):
     """The bytes are not text in any encoding the warehouse accepts."""
+
+
+class RefusedFile(ValueError):
+    """A raw file the warehouse does not read; the message is the quarantine reason. ``sha256`` stands
+    for its content in the change state (the reason's hash when the file itself was not opened)."""
+
+    def __init__(self, reason: str, sha256: str | None = None, size: int = 0) -> None:
+        super().__init__(reason)
+        self.sha256 = sha256 or hashlib.sha256(reason.encode("utf-8")).hexdigest()
+        self.size = size
+
+
+def refusal(path: str) -> str | None:
+    """Why the listed ``path`` is not to be opened at all, or None. A name that is not UTF-8 is listed
+    with U+FFFD in place of its bad bytes (``listing.files_under``), so it cannot be opened by that name;
+    a name with a line break would break every log and CSV line it is written to; a symbolic link may
+    lead anywhere on the machine, so it is never followed."""
+    if "\ufffd" in path:
+        return "file name is not UTF-8 text (its bad bytes are shown as \ufffd): rename the file"
+    if any(unicodedata.category(c) == "Cc" for c in path):
+        return f"file name holds a line break or control character ({path!r}): rename the file"
+    if os.path.islink(path):
+        return f"a symbolic link (to {os.readlink(path)!r}): links in a raw root are never followed"
+    return None
+
+
+def content_refusal(data: bytes) -> str | None:
+    """Why these bytes of a text file are refused, or None: NUL bytes outside UTF-16, or a line longer
+    than MAX_LINE_BYTES."""
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            return f"binary content: a NUL byte at offset {nul:,} and no UTF-16 byte-order mark"
+    start = 0  # where a line begins; each step jumps to the last line break within reach
+    while len(data) - start > MAX_LINE_BYTES:
+        end = data.rfind(b"\n", start, start + MAX_LINE_BYTES + 1)
+        if end < 0:
+            length = data.find(b"\n", start)
+            length = (len(data) if length < 0 else length) - start
+            return f"a line of {length:,} bytes (from byte {start:,}): longer than the {MAX_LINE_BYTES:,} a line may be"
+        start = end + 1
+    return None
 
 
 @dataclass(frozen=True)
@@ -25,7 +72,15 @@ class RawFile:
         return hashlib.sha256(self.data).hexdigest()
 
     @classmethod
-    def read(cls, path: Path) -> RawFile:
+    def read(cls, path: Path, max_bytes: int | None = None) -> RawFile:
+        """The file's bytes; RefusedFile when its name or link says not to open it, or when it is larger
+        than ``max_bytes`` (told by its size, before a byte is read)."""
+        reason = refusal(str(path))
+        if reason is not None:
+            raise RefusedFile(reason)
+        size = os.stat(path).st_size
+        if max_bytes is not None and size > max_bytes:
+            raise RefusedFile(f"{size:,} bytes: larger than the {max_bytes:,} a file of this kind may be", size=size)
         return cls(path=path, data=path.read_bytes())
 
 
@@ -35,8 +90,9 @@ def decode(data: bytes) -> tuple[str, str]:
         return _strict(data[3:], "utf-8"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _strict(data, "utf-16"), "utf-16"
-    if b"\x00" in data[:4096]:
-        raise DecodeError("binary content: NUL bytes and no UTF-16 byte-order mark")
+    nul = data.find(b"\x00", 0, 4096)
+    if nul >= 0:
+        raise DecodeError(f"binary content: a NUL byte at offset {nul:,} and no UTF-16 byte-order mark")
     errors = []
     for encoding in _FALLBACK_ENCODINGS:
         try:

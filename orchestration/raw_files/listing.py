@@ -11,7 +11,9 @@ def files_under(folders: Iterable[Path], keep: Callable[[str], bool] = lambda na
     """The path of every regular file under ``folders`` whose name is not hidden and passes ``keep``,
     folder by folder, each in path order. Listed with ``os.scandir``, whose entries know their type
     without a ``stat``, and kept as strings: a hundred thousand files take a tenth of a second, not
-    seconds as with ``Path.rglob``. A linked folder is not entered, as ``Path.rglob`` does not."""
+    seconds as with ``Path.rglob``. A symbolic link is listed, as a file, and never followed (its
+    reader refuses it: ``decoding.refusal``); a name that is not UTF-8 is listed with U+FFFD for its
+    bad bytes, so it can be written to the lake and quarantined."""
     return [path for folder in folders for path in _files_under(str(folder)) if keep(os.path.basename(path))]
 
 
@@ -22,5 +24,15 @@ def _files_under(folder: str) -> Iterator[str]:
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             yield from _files_under(entry.path)
-        elif entry.is_file() and not entry.name.startswith("."):
-            yield entry.path
+        elif (entry.is_symlink() or entry.is_file(follow_symlinks=False)) and not entry.name.startswith("."):
+            yield _printable(entry.path)
+
+
+def _printable(path: str) -> str:
+    """``path`` as text that can be written anywhere: a name's bytes that are not UTF-8 (which Python
+    keeps as lone surrogates) become U+FFFD."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", errors="replace")

@@ -32,6 +32,7 @@ import functools
 import io
 import re
 import sys
+import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from orchestration.raw_files.decoding import DecodeError, RawFile, decode
+from orchestration.raw_files.decoding import DecodeError, RawFile, content_refusal, decode
 from orchestration.statistics.units import (
     DEFAULT_UNITS,
     ValueProblem,
@@ -58,6 +59,10 @@ from orchestration.statistics.units import (
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
+# Past these a file is no statistical table a person publishes but a mistake or an attack: refused.
+MAX_COLUMNS = 1000
+MAX_XLSX_EXPANDED_BYTES = 256 << 20  # what the workbook's parts hold once unzipped
+MAX_XLSX_RATIO = 200  # unzipped : zipped; spreadsheets compress about 5-20 to 1
 YEAR_RANGE = range(1949, 2101)
 EMPTY_CELLS = {"", "-", "—", "–", "…", "...", "na", "n/a", "null", "none"}
 
@@ -194,13 +199,24 @@ def parse_statistics_file(raw: RawFile) -> ParsedFile:
     parsed = ParsedFile()
     try:
         header, cells, ragged = _load_cells(raw, parsed)
+        if len(header) > MAX_COLUMNS:
+            raise FileProblem(f"{len(header):,} columns: more than the {MAX_COLUMNS:,} a statistics table may have")
         columns = _classify(header, parsed)
         _convert(cells, ragged, columns, len(header), parsed)
     except (FileProblem, DecodeError) as exc:
-        parsed.error = str(exc)
-        parsed.observation_table = OBSERVATION_SCHEMA.empty_table()
-        parsed.quarantine_table = pa.Table.from_pylist([_problem(None, None, None, str(exc))], QUARANTINE_SCHEMA)
+        return refused_file(str(exc), parsed.encoding)
+    except Exception as exc:  # a reader's bug must cost one file, not the refresh
+        return refused_file(f"the statistics reader failed on this file ({type(exc).__name__}: {exc})", parsed.encoding)
     return parsed
+
+
+def refused_file(reason: str, encoding: str | None = None) -> ParsedFile:
+    """A file that yields nothing but one file-level quarantine entry with ``reason``."""
+    return ParsedFile(
+        quarantine_table=pa.Table.from_pylist([_problem(None, None, None, reason)], QUARANTINE_SCHEMA),
+        encoding=encoding,
+        error=reason,
+    )
 
 
 Ragged = list[tuple[int, str, str]]  # (source row, the row's cells joined by commas, reason)
@@ -215,6 +231,9 @@ def _load_cells(raw: RawFile, parsed: ParsedFile) -> tuple[list[str], pa.Table, 
         return _rows_table(_xlsx_rows(raw))
     if suffix != ".csv":
         raise FileProblem(f"unsupported table format {suffix!r}; expected one of {TABLE_SUFFIXES}")
+    refused = content_refusal(raw.data)
+    if refused is not None:
+        raise FileProblem(refused)
     # Plain UTF-8, the usual case: the bytes go to Arrow's reader as they are, never decoded in Python.
     encoding, body = _utf8(raw.data)
     if encoding is not None and _plain_csv(body) and (loaded := _arrow_cells(body)) is not None:
@@ -373,6 +392,16 @@ def _rows_table(rows: Iterable[tuple[int, list[str]]]) -> tuple[list[str], pa.Ta
 def _xlsx_rows(raw: RawFile) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw.data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise FileProblem(f"not an xlsx workbook: not a zip archive ({exc})") from exc
+    if expanded > MAX_XLSX_EXPANDED_BYTES or expanded > MAX_XLSX_RATIO * max(len(raw.data), 1):
+        raise FileProblem(
+            f"xlsx workbook of {len(raw.data):,} bytes expands to {expanded:,} (a zip bomb?): more than "
+            f"{MAX_XLSX_EXPANDED_BYTES:,} bytes or {MAX_XLSX_RATIO} times its size"
+        )
     try:
         workbook = load_workbook(io.BytesIO(raw.data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt archive

@@ -12,9 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.raw_files.decoding import RawFile
+from orchestration.raw_files.decoding import RawFile, RefusedFile
 from orchestration.raw_files.listing import files_under
-from orchestration.statistics.reader import parse_statistics_file
+from orchestration.statistics.reader import parse_statistics_file, refused_file
 
 # The lake's statistics tables ("name type, ..."): one row per figure, per rejected row or cell, per file.
 OBSERVATION_COLUMNS = """
@@ -34,6 +34,7 @@ FILE_COLUMNS = """
 """
 # Notes and licences may sit beside the tables; everything else is parsed or quarantined.
 NOT_TABLES = {".md", ".txt"}
+MAX_TABLE_BYTES = 512 << 20  # a larger statistics file is refused unread
 
 
 def statistics_files(folders: Sequence[Path]) -> list[str]:
@@ -51,12 +52,14 @@ def read_statistics(files: dict[str, int], loaded_at: datetime) -> tuple[dict[st
         for name, rank in files.items():
             path = Path(name)
             try:
-                raw = RawFile.read(path)
+                raw = RawFile.read(path, MAX_TABLE_BYTES)
+                sha256 = hasher.submit(lambda raw=raw: raw.sha256)
+                parsed = parse_statistics_file(raw)
+                hashes[name], size = sha256.result(), len(raw.data)
             except FileNotFoundError:
                 continue
-            sha256 = hasher.submit(lambda raw=raw: raw.sha256)
-            parsed = parse_statistics_file(raw)
-            hashes[name] = sha256.result()
+            except RefusedFile as refused:
+                parsed, hashes[name], size = refused_file(str(refused)), refused.sha256, refused.size
             provenance = {"source_file": str(path), "file_sha256": hashes[name], "loaded_at": loaded_at}
             table = parsed.observation_table
             publication = table["publication"]  # a dictionary: its null entries are the file's name
@@ -76,7 +79,7 @@ def read_statistics(files: dict[str, int], loaded_at: datetime) -> tuple[dict[st
             files_read.append(
                 {
                     **provenance,
-                    "size_bytes": len(raw.data),
+                    "size_bytes": size,
                     "raw_root_rank": rank,
                     "encoding": parsed.encoding,
                     "layout": parsed.layout,
