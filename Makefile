@@ -15,7 +15,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/mac
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install prepare browser java run test ui docs report screenshots lint clean bench
+.PHONY: install prepare browser java run test soak ui docs report screenshots lint clean bench
 
 # Debian packages the tests need (chromium, a JVM), as root or through sudo
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
@@ -66,6 +66,10 @@ run: prepare $(if $(filter spark,$(WAREHOUSE_TARGET)),java)
 test: prepare browser java
 	$(BIN)/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+## soak: 50 refreshes, good and held in turn, with two readers querying throughout (SOAK_REFRESHES=N)
+soak: prepare
+	$(BIN)/pytest -m soak -s -p no:randomly tests/test_soak.py
 
 ## ui: the Dagster UI and daemon (schedule, sensors, run queue) on http://127.0.0.1:3000
 ui: prepare
