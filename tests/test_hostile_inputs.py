@@ -96,7 +96,7 @@ def test_hostile_documents_are_quarantined_with_their_reasons(hostile):
     assert quarantined(hostile, "documents") == {
         "deep.html": "HTML nested more than 1,000 elements deep (at <div>)",
         "passwd.txt": "a symbolic link (to '/etc/passwd'): links in a raw root are never followed",
-        "one_line.txt": f"{200 << 20:,} bytes: larger than the {16 << 20:,} a file of this kind may be",
+        "one_line.txt": f"{200 << 20:,} bytes: larger than the {4 << 20:,} a file of this kind may be",
     }
 
 
@@ -132,3 +132,14 @@ def test_a_second_refresh_reads_none_of_them_again(hostile):
     # one_line.csv is gone since the first refresh: the only change
     assert metadata["raw/statistics_observations"]["files_deleted"].value == 1
     assert metadata["raw/documents"]["files_read"].value == 0
+
+
+def test_a_linked_reference_table_is_a_clear_error_not_a_read(tmp_path):
+    from orchestration.reference.tables import REFERENCE_TABLES, ReferenceFileError, read_reference
+
+    (tmp_path / "elsewhere.csv").write_text("level,code\n")
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    (folder / "admin_divisions.csv").symlink_to(tmp_path / "elsewhere.csv")
+    with pytest.raises(ReferenceFileError, match="admin_divisions.csv: a symbolic link .* never followed"):
+        read_reference(REFERENCE_TABLES[0], [folder])

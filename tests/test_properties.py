@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from orchestration.config import SEEDS_DIR
 from orchestration.documents.claims import claim_rows
-from orchestration.documents.cleaning import clean_text
+from orchestration.documents.cleaning import _without_contained, clean_text
 from orchestration.documents.corpus import parse_documents
 from orchestration.documents.places import load_gazetteer
 from orchestration.raw_files.decoding import RawFile
@@ -148,3 +148,9 @@ def test_claims_of_any_text_quote_their_sentence(gazetteer, paragraphs):
         assert original and original in sentence
     for index, start, end, _ in mentions:
         assert 0 <= start < end <= len(paragraphs[index])
+
+
+@PROPERTIES
+@given(paragraphs=st.lists(st.text(alphabet="ab上海，。", max_size=24), max_size=40))
+def test_the_index_finds_the_contained_paragraphs_that_searching_every_one_finds(paragraphs):
+    assert _without_contained(paragraphs, indexed_from=0) == _without_contained(paragraphs, indexed_from=10**9)

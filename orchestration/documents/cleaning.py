@@ -69,6 +69,7 @@ _HEADING = re.compile(
     r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章节部分]|#{1,6}\s|[-*+]\s|\||>)"
 )
 MIN_CONTAINED_REPEAT = 8
+INDEXED_FROM = 500  # paragraphs: fewer are each searched for in every earlier one
 _CLAUSE_PUNCT = re.compile(r"[，、；：]")
 
 
@@ -229,14 +230,22 @@ def _boilerplate_kind(line: str) -> str | None:
     return None
 
 
-def _without_contained(joined: list[str]) -> list[str]:
+def _without_contained(joined: list[str], indexed_from: int = INDEXED_FROM) -> list[str]:
     """The paragraphs, less each one of at least MIN_CONTAINED_REPEAT characters that an earlier kept
-    paragraph contains (a repeated block cut at other line ends). Only the earlier paragraphs holding
-    the paragraph's rarest of three pieces (its start, middle and end) are searched, so a document of
-    50,000 distinct lines takes seconds, not the hours of searching every earlier paragraph."""
+    paragraph contains (a repeated block cut at other line ends). Past INDEXED_FROM paragraphs, only the
+    earlier paragraphs holding the paragraph's rarest of three pieces (its start, middle and end) are
+    searched: a document of 50,000 distinct lines takes a second, not the hours of searching every
+    earlier paragraph for each (the index costs some 100 bytes a character, so documents are capped at
+    MAX_DOCUMENT_BYTES)."""
     size = MIN_CONTAINED_REPEAT
+    if len(joined) <= indexed_from:
+        paragraphs: list[str] = []
+        for paragraph in joined:
+            if len(paragraph) < size or not any(paragraph in earlier for earlier in paragraphs):
+                paragraphs.append(paragraph)
+        return paragraphs
     holders: dict[str, list[int]] = {}  # piece of `size` characters -> kept paragraphs holding it
-    paragraphs: list[str] = []
+    paragraphs = []
     for paragraph in joined:
         if len(paragraph) >= size:
             middle = (len(paragraph) - size) // 2

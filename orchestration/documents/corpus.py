@@ -90,7 +90,7 @@ _PARSED_TABLES = ("documents", "document_paragraphs", "document_dates", "documen
 _CLAIM_COLUMNS = COLUMNS["document_claims"][3:]
 _YEAR_FIELD = _CLAIM_COLUMNS.index("year")
 CHUNK_FILES = 2000  # files parsed, and held in memory, at a time by each process
-MAX_DOCUMENT_BYTES = 16 << 20  # some five million characters: a larger file is refused unread
+MAX_DOCUMENT_BYTES = 4 << 20  # 1.3 million Chinese characters, 60 times a long work report: refused unread
 
 
 def document_files(folders: Sequence[Path]) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,11 +73,13 @@ def sha256_of(path: str) -> str:
 def _look(path: str) -> tuple[tuple[int, int], str | None]:
     """((size, mtime_ns), the sha256 a refused file stands for, else None), without opening the file or
     following a link; a file whose name is refused has no size and time (it is not even looked at)."""
-    reason = refusal(path)
-    if reason is not None and not os.path.islink(path):
+    reason = refusal(path, link=False)
+    if reason is not None:
         return (0, 0), RefusedFile(reason).sha256
-    stat = os.lstat(path)
-    return (stat.st_size, stat.st_mtime_ns), RefusedFile(reason).sha256 if reason is not None else None
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        return (status.st_size, status.st_mtime_ns), RefusedFile(refusal(path, link=True)).sha256
+    return (status.st_size, status.st_mtime_ns), None
 
 
 def detect_changes(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.raw_files.decoding import RawFile, decode
+from orchestration.raw_files.decoding import RawFile, RefusedFile, decode
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,10 @@ def read_reference(table: ReferenceTable, folders: Sequence[Path]) -> tuple[pd.D
         path = folder / table.file_name
         if not path.is_file():
             continue
-        raw = RawFile.read(path)
+        try:
+            raw = RawFile.read(path)
+        except RefusedFile as exc:
+            raise ReferenceFileError(f"{path}: {exc}") from exc
         hashes[str(path)] = raw.sha256
         if raw.sha256 in seen:
             continue
