@@ -115,6 +115,16 @@ def test_the_command_line_reads_nothing_outside_the_warehouse(published_default,
     assert "warehouse query reads the published marts only" in said
 
 
+def test_the_command_line_still_writes_parquet_where_it_is_told(published_default, monkeypatch, tmp_path):
+    monkeypatch.setenv("WAREHOUSE_DIR", str(published_default.settings.warehouse_dir))
+    out = tmp_path / "clusters.parquet"
+    sql = "select cluster_id, year, gdp_cities_reported from marts.mart_cluster_year order by all"
+    result = CliRunner().invoke(app, ["query", "-f", "parquet", "-o", str(out), sql])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect() as conn:
+        assert conn.execute(f"select * from '{out}' order by all").fetchall() == published_default.serving(sql)
+
+
 def test_a_bi_tool_with_the_documented_url_reads_the_marts_and_nothing_else(published_default):
     import sqlalchemy
 
