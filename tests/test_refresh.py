@@ -4,6 +4,7 @@ import json
 import shutil
 
 import pytest
+from openpyxl import Workbook
 
 from tests.conftest import (
     OBSERVATION_HEADER,
@@ -208,7 +209,20 @@ def messy(tmp_path_factory) -> Refresh:
     (wan / "gdp_wan.csv").write_bytes(
         "城市,省份,指标,单位,2017年\n上海,上海市,地区生产总值,万元,301338600\n".encode("gbk")
     )
-    refresh = run_refresh(base / "wh", root, yi.parent, wan.parent)
+    # a national data portal's export (GBK, 指标 line above the header, notes below) and a yearbook page
+    # (figures of the right size, not statistics)
+    portal, yearbook = base / "portal" / "statistics", base / "yearbook" / "statistics"
+    portal.mkdir(parents=True)
+    yearbook.mkdir(parents=True)
+    (portal / "portal_gdp.csv").write_bytes(
+        "数据库：城市年度数据\n指标：地区生产总值(亿元)\n时间：2010年\n地区,2010年\n成都市,1234.5\n"
+        "数据来源：国家统计局\n".encode("gbk")
+    )
+    book = Workbook()
+    for row in (["各市年末常住人口"], ["单位：万人"], ["地区", "2010年"], ["成都市", 1000.5], [], ["资料来源：年鉴"]):
+        book.active.append(row)
+    book.save(yearbook / "yearbook_population.xlsx")
+    refresh = run_refresh(base / "wh", root, yi.parent, wan.parent, portal.parent, yearbook.parent)
     assert refresh.result.success, "\n".join(refresh.failures)
     return refresh
 
@@ -263,3 +277,10 @@ def test_the_same_figure_in_wan_yuan_and_yi_yuan_agrees(messy):
         "from marts.fct_city_year where city_code = '310000' and year = 2017 and indicator = 'gdp'"
     )
     assert rows == [(3013386000000.0, 2, 0.0, "gdp_yi.csv")]  # the earlier root's file stands for both
+
+
+def test_a_portal_export_and_a_yearbook_page_reach_the_marts(messy):
+    assert messy.serving(
+        "select indicator, value, regexp_extract(source_file, '[^/]+$') from marts.fct_city_year "
+        "where city_code = '510100' and year = 2010 order by indicator"
+    ) == [("gdp", 123450000000.0, "portal_gdp.csv"), ("population_year_end", 10005000.0, "yearbook_population.xlsx")]

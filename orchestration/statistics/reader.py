@@ -33,7 +33,7 @@ import io
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -47,6 +47,7 @@ import pyarrow.csv as pacsv
 from orchestration.raw_files.decoding import DecodeError, RawFile, content_refusal, decode
 from orchestration.statistics.units import (
     DEFAULT_UNITS,
+    INDICATOR_ALIASES,
     ValueProblem,
     base_unit_of,
     normalise_label,
@@ -156,6 +157,11 @@ class ParsedFile:
     ignored_columns: list[str] = field(default_factory=list)
     empty_cells: int = 0
     error: str | None = None
+    # what lines above or below the table say (a portal export's 指标/单位 lines, a yearbook's title and
+    # notes): the indicator and unit of its year columns, and the lines themselves
+    file_indicator: str | None = None
+    file_unit: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def observations(self) -> list[dict]:
@@ -228,15 +234,16 @@ def _load_cells(raw: RawFile, parsed: ParsedFile) -> tuple[list[str], pa.Table, 
     suffix = raw.path.suffix.lower()
     if suffix == ".xlsx":
         parsed.encoding = "xlsx"
-        return _rows_table(_xlsx_rows(raw))
+        return _rows_table(_published_table(_xlsx_rows(raw), parsed))
     if suffix != ".csv":
         raise FileProblem(f"unsupported table format {suffix!r}; expected one of {TABLE_SUFFIXES}")
     refused = content_refusal(raw.data)
     if refused is not None:
         raise FileProblem(refused)
     # Plain UTF-8, the usual case: the bytes go to Arrow's reader as they are, never decoded in Python.
+    # A table whose first line is not its header (a portal export, a yearbook page) is read in Python.
     encoding, body = _utf8(raw.data)
-    if encoding is not None and _plain_csv(body) and (loaded := _arrow_cells(body)) is not None:
+    if encoding is not None and _plain_csv(body) and (loaded := _arrow_cells(body)) and _header_first(loaded):
         parsed.encoding = encoding
         return loaded
     text, parsed.encoding = decode(raw.data)
@@ -244,14 +251,14 @@ def _load_cells(raw: RawFile, parsed: ParsedFile) -> tuple[list[str], pa.Table, 
         raise FileProblem("empty file")
     if parsed.encoding not in ("utf-8", "utf-8-sig"):
         utf8 = text.encode("utf-8")
-        if _plain_csv(utf8) and (loaded := _arrow_cells(utf8)) is not None:
+        if _plain_csv(utf8) and (loaded := _arrow_cells(utf8)) is not None and _header_first(loaded):
             return loaded
     rows = (
         (number, row)
         for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
         if any(cell.strip() for cell in row)
     )
-    return _rows_table(rows)
+    return _rows_table(_published_table(rows, parsed))
 
 
 def _utf8(data: bytes) -> tuple[str | None, bytes]:
@@ -364,6 +371,84 @@ def _block_size(data: bytes) -> int:
     return max(1 << 20, min(len(data) + 1, 1 << 30))
 
 
+_HEADER_SEARCH_ROWS = 20  # a header further down than this is no table's
+_META_LINE = re.compile(r"(数据库|指标|时间|地区|单位|计量单位|单位名称)[:：](.*)")
+_NOTE_STARTS = ("注", "备注", "说明", "数据来源", "资料来源", "来源", "source", "note")
+# indicator names looked for in a title line, longest first ("年末常住人口" before "人口")
+_TITLE_INDICATORS = sorted((a for a in INDICATOR_ALIASES if len(a) >= 4 and not a.isascii()), key=len, reverse=True)
+
+
+def _names_region(header: Sequence[str]) -> bool:
+    return any(_ROLE_OF.get(normalise_label(cell)) in ("code", "name") for cell in header)
+
+
+def _header_first(loaded: tuple[list[str], pa.Table, Ragged]) -> bool:
+    """Whether Arrow's reading is the table: its first line is a whole header naming a region."""
+    header, cells, _ = loaded
+    below = [cells[f"c{i + 1}"][0].as_py() for i in range(len(header))] if cells.num_rows else []
+    return _names_region(header) and not (below and _year_row_under(header, below))
+
+
+def _published_table(rows: Iterable[tuple[int, list[str]]], parsed: ParsedFile) -> list[tuple[int, list[str]]]:
+    """The rows of a table as people publish it, header first: lines above the header (a portal
+    export's 数据库/指标/时间 lines, a yearbook's title and 单位 line) give the file's indicator and unit
+    and go to ``parsed.notes``, as do notes and source lines under the table (注：, 数据来源：); a second
+    header row of years under merged indicator cells (指标 × 年份) makes one header of ``指标_年份``."""
+    rows = list(rows)
+    start = next((i for i, (_, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]) if _names_region(cells)), 0)
+    for _, cells in rows[:start]:
+        line = " ".join(c.strip() for c in cells if c.strip())
+        parsed.notes.append(line)
+        meta = _META_LINE.fullmatch(normalise_label(line))
+        if meta and meta.group(1) == "指标":
+            name, unit = split_label_unit(meta.group(2))
+            parsed.file_indicator = parse_indicator(name) or parsed.file_indicator
+            parsed.file_unit = unit or parsed.file_unit
+        elif meta and meta.group(1) in ("单位", "计量单位"):
+            parsed.file_unit = meta.group(2) or parsed.file_unit
+        elif parsed.file_indicator is None:
+            title = normalise_label(line)
+            parsed.file_indicator = next(
+                (INDICATOR_ALIASES[a] for a in _TITLE_INDICATORS if a in title), parsed.file_indicator
+            )
+            unit = re.search(r"[(\[](?:单位[:：])?([^()\[\]]+)[)\]]$", title)
+            parsed.file_unit = parsed.file_unit or (unit.group(1) if unit else None)
+    table = rows[start:]
+    if len(table) > 1 and _year_row_under(table[0][1], table[1][1]):
+        (number, top), (_, years) = table[0], table[1]
+        table = [(number, _combined_header(top, years)), *table[2:]]
+    end = len(table)
+    while end > 1 and _is_note(table[end - 1][1]):  # notes sit under the table
+        end -= 1
+    parsed.notes += [" ".join(c.strip() for c in cells if c.strip()) for _, cells in table[end:]]
+    return table[:end]
+
+
+def _is_note(cells: list[str]) -> bool:
+    filled = [c.strip() for c in cells if c.strip()]
+    return len(filled) == 1 and normalise_label(filled[0]).startswith(_NOTE_STARTS)
+
+
+def _year_row_under(header: list[str], below: list[str]) -> bool:
+    """A row of years under a header with empty (merged) cells: the second row of a 指标 × 年份 header."""
+    filled = [i for i, c in enumerate(below) if c.strip()]
+    years = [i for i in filled if _YEAR_HEADER.fullmatch(normalise_label(below[i]).removesuffix(".0"))]
+    merged = any(i >= len(header) or not header[i].strip() for i in years)  # a year under a merged cell
+    return len(years) >= 2 and years == filled and merged and _names_region(header)
+
+
+def _combined_header(top: list[str], years: list[str]) -> list[str]:
+    """``指标_年份`` under each merged indicator cell (carried right over the empty cells it spans)."""
+    header, carried = [], ""
+    for i in range(max(len(top), len(years))):
+        cell = top[i].strip() if i < len(top) else ""
+        year = normalise_label(years[i]).removesuffix(".0") if i < len(years) else ""
+        carried = cell or carried
+        year_match = _YEAR_HEADER.fullmatch(year)
+        header.append(f"{carried}_{year_match.group(1)}" if year_match and carried else cell)
+    return header
+
+
 def _rows_table(rows: Iterable[tuple[int, list[str]]]) -> tuple[list[str], pa.Table, Ragged]:
     rows = iter(rows)
     _, header = next(rows, (None, None))
@@ -420,14 +505,19 @@ def _classify(header: list[str], parsed: ParsedFile) -> list[Column]:
         if label in _ROLE_OF:
             columns.append(Column(index, text, role=_ROLE_OF[label]))
         elif year := _YEAR_HEADER.fullmatch(label):
-            columns.append(Column(index, text, year=int(year.group(1))))
-        elif (match := _INDICATOR_YEAR_HEADER.fullmatch(label)) and parse_indicator(match.group(1)):
+            # a portal export's or a yearbook's year columns hold the indicator its 指标 or title line names
+            columns.append(
+                Column(index, text, year=int(year.group(1)), indicator=parsed.file_indicator, unit=parsed.file_unit)
+            )
+        elif (match := _INDICATOR_YEAR_HEADER.fullmatch(label)) and parse_indicator(
+            split_label_unit(match.group(1))[0]
+        ):
             name, unit = split_label_unit(match.group(1))
             indicator = parse_indicator(name)
             unit = unit or DEFAULT_UNITS.get(indicator)
             columns.append(Column(index, text, indicator=indicator, year=int(match.group(2)), unit=unit))
         elif indicator := parse_indicator(split_label_unit(label)[0]):
-            unit = split_label_unit(label)[1] or DEFAULT_UNITS.get(indicator)
+            unit = split_label_unit(label)[1] or parsed.file_unit or DEFAULT_UNITS.get(indicator)
             columns.append(Column(index, text, indicator=indicator, unit=unit))
         else:
             parsed.ignored_columns.append(text)
@@ -437,9 +527,12 @@ def _classify(header: list[str], parsed: ParsedFile) -> list[Column]:
     value_columns = [c for c in columns if c.role is None]
     if "value" in roles and "year" in roles and "indicator" in roles:
         parsed.layout = "long"
-    elif value_columns and all(c.year is not None and c.indicator is None for c in value_columns):
-        if "indicator" not in roles:
-            raise FileProblem("wide table with year columns but no indicator column")
+    elif value_columns and all(c.year is not None and c.indicator == parsed.file_indicator for c in value_columns):
+        if "indicator" not in roles and parsed.file_indicator is None:
+            raise FileProblem(
+                "wide table with year columns but no indicator: no indicator column, and no 指标 line or "
+                "title above the header names one"
+            )
         parsed.layout = "wide_years"
     elif value_columns and all(c.indicator is not None for c in value_columns):
         if any(c.year is None for c in value_columns) and "year" not in roles:

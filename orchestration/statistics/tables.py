@@ -30,7 +30,7 @@ QUARANTINE_COLUMNS = """
 FILE_COLUMNS = """
     source_file varchar, file_sha256 varchar, size_bytes bigint, raw_root_rank integer, encoding varchar,
     layout varchar, observations integer, quarantined integer, empty_cells integer, ignored_columns varchar,
-    error varchar, loaded_at timestamptz
+    notes varchar, error varchar, loaded_at timestamptz
 """
 # Notes and licences may sit beside the tables; everything else is parsed or quarantined.
 NOT_TABLES = {".md", ".txt"}
@@ -87,6 +87,7 @@ def read_statistics(files: dict[str, int], loaded_at: datetime) -> tuple[dict[st
                     "quarantined": parsed.quarantine_table.num_rows,
                     "empty_cells": parsed.empty_cells,
                     "ignored_columns": ", ".join(parsed.ignored_columns) or None,
+                    "notes": "\n".join(parsed.notes) or None,
                     "error": parsed.error,
                 }
             )

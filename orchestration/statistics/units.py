@@ -57,6 +57,8 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "cny": ("yuan", Decimal(1)),
     "万元": ("yuan", Decimal(10) ** 4),
     "10kyuan": ("yuan", Decimal(10) ** 4),
+    "百万元": ("yuan", Decimal(10) ** 6),
+    "millionyuan": ("yuan", Decimal(10) ** 6),
     "亿元": ("yuan", Decimal(10) ** 8),
     "100millionyuan": ("yuan", Decimal(10) ** 8),
     "万亿元": ("yuan", Decimal(10) ** 12),
