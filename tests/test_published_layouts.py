@@ -118,4 +118,17 @@ def test_a_wide_panel_whose_headers_carry_units_and_line_breaks():
 def test_a_table_it_cannot_place_says_what_it_found_and_what_it_expected():
     rows = [["各市主要指标"], ["单位：亿元"], ["项目", "2020年"], ["地区生产总值", "1"]]
     parsed = parse("no_region.csv", "\n".join(",".join(r) for r in rows).encode())
-    assert parsed.error.startswith("no region column (code or name) among headers ['各市主要指标']")
+    assert parsed.error == (
+        "no region column (code or name) among headers ['各市主要指标'], nor in a row of the first 20: "
+        "expected a header such as 地区, 城市, 行政区划代码, region_name or admin_code"
+    )
+
+
+def test_an_unknown_indicator_is_quarantined_naming_the_closest_known_ones():
+    data = "地区,指标,单位,2020年\n上海市,常住人口数,万人,1\n上海市,社会消费品零售总额,亿元,2\n".encode()
+    reasons = [q["reason"] for q in parse("unknown.csv", data).quarantine]
+    assert reasons == [
+        "unknown indicator '常住人口数'; closest known: 常住人口 (population_year_end), 年末常住人口数 "
+        "(population_year_end), 年末常住人口 (population_year_end)",
+        "unknown indicator '社会消费品零售总额'; known: gdp, gdp_growth_real, population_year_end, population_census",
+    ]

@@ -131,7 +131,9 @@ def test_bad_rows_are_quarantined_with_row_and_reason_and_good_rows_stay():
     assert reasons[5] == "not a number: 'lots'"
     assert reasons[6].startswith("not a year")
     assert reasons[7].startswith("not an administrative code")
-    assert reasons[8] == "unknown indicator 'exports'"
+    assert (
+        reasons[8] == "unknown indicator 'exports'; known: gdp, gdp_growth_real, population_year_end, population_census"
+    )
 
 
 @pytest.mark.parametrize(

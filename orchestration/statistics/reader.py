@@ -54,6 +54,7 @@ from orchestration.statistics.units import (
     parse_indicator,
     parse_number,
     split_label_unit,
+    unknown_indicator,
 )
 
 # The census file carries polygon WKT in one column: far beyond csv's 128 KiB default.
@@ -523,7 +524,10 @@ def _classify(header: list[str], parsed: ParsedFile) -> list[Column]:
             parsed.ignored_columns.append(text)
     roles = {c.role for c in columns if c.role}
     if not roles & {"code", "name"}:
-        raise FileProblem(f"no region column (code or name) among headers {header}")
+        raise FileProblem(
+            f"no region column (code or name) among headers {header}, nor in a row of the first "
+            f"{_HEADER_SEARCH_ROWS}: expected a header such as 地区, 城市, 行政区划代码, region_name or admin_code"
+        )
     value_columns = [c for c in columns if c.role is None]
     if "value" in roles and "year" in roles and "indicator" in roles:
         parsed.layout = "long"
@@ -870,7 +874,7 @@ def context(column: Column, indicator_text: str, unit_text: str, year_text: str)
         indicator = parse_indicator(name)
         unit = unit or unit_in_label
         if indicator is None:
-            return Context(before_number=f"unknown indicator {indicator_text!r}")
+            return Context(before_number=unknown_indicator(indicator_text))
     unit = unit or DEFAULT_UNITS.get(indicator)
     if not unit:
         return Context(before_number=f"no unit for indicator {indicator}")

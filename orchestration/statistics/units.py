@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -92,6 +93,16 @@ def split_label_unit(label: str) -> tuple[str, str | None]:
 
 def parse_indicator(label: str) -> str | None:
     return INDICATOR_ALIASES.get(normalise_label(label))
+
+
+def unknown_indicator(text: str) -> str:
+    """The quarantine reason of an indicator no alias names, with the closest known spellings."""
+    close = difflib.get_close_matches(normalise_label(text), INDICATOR_ALIASES, n=3, cutoff=0.4)
+    if close:
+        return f"unknown indicator {text!r}; closest known: " + ", ".join(
+            f"{alias} ({INDICATOR_ALIASES[alias]})" for alias in close
+        )
+    return f"unknown indicator {text!r}; known: {', '.join(INDICATORS)}"
 
 
 def parse_number(text: str) -> Decimal:
