@@ -181,9 +181,10 @@ def refresh(full: bool = typer.Option(False, "--full", help="Re-read every raw f
         console.print(f"  alert recorded in {settings.alerts_path}")
         raise typer.Exit(code=1)
     console.print(f"[bold green]Refresh {outcome.run_id} published.[/]")
-    console.print(f"  warehouse (DuckDB, read-only use): {settings.serving_path}")
-    console.print(f"  one Parquet file per mart:        {settings.parquet_dir}/")
-    console.print(f"  BI tools (SQLAlchemy URL):        {settings.sqlalchemy_url}", highlight=False)
+    # paths and the URL on one line each, whatever the terminal's width: they are copied as they are
+    console.print(f"  warehouse (DuckDB, read-only use): {settings.serving_path}", soft_wrap=True)
+    console.print(f"  one Parquet file per mart:        {settings.parquet_dir}/", soft_wrap=True)
+    console.print(f"  BI tools (SQLAlchemy URL):        {settings.sqlalchemy_url}", highlight=False, soft_wrap=True)
     console.print('  query it:  .venv/bin/warehouse query "select * from marts.mart_cluster_year"')
     console.print("  example:")
     console.print(EXAMPLE_QUERY)

@@ -49,7 +49,7 @@ def refreshed(tmp_path_factory):
         "DAGSTER_HOME": str(home),
         "WAREHOUSE_DIR": str(base / "wh"),
         "WAREHOUSE_RAW_ROOTS": str(REPO_RAW),
-        "COLUMNS": "200",
+        "COLUMNS": "80",  # a terminal of the usual width
     }
     settings = load_settings(env)
     with exclusive_lock(settings.refresh_lock_path):  # another refresh, from the refresh's point of view
@@ -86,6 +86,8 @@ def test_a_refresh_waits_for_the_one_holding_the_lock_and_leaves_no_process(refr
 def test_refresh_prints_where_the_warehouse_is_and_an_example_answer(refreshed):
     env, output, *_ = refreshed
     assert f"{Path(env['WAREHOUSE_DIR']) / 'serving.duckdb'}" in output
+    # the BI URL whole on its line, to be copied as it is, in a terminal of any width
+    assert f"  BI tools (SQLAlchemy URL):        {load_settings(env).sqlalchemy_url}\n" in output
     assert "上海市 │ 2020 │ 38700.58" in output
 
 
