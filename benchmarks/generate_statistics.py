@@ -9,10 +9,10 @@ value,unit,source``: one row per unit × year × indicator) and ``OUT_DIR/statis
 (``region_code,region_name,province_name,indicator,unit,<year>年…``: one row per unit × indicator, one
 column per year). Both hold the same figures.
 
-The warehouse models four indicators (``orchestration/lib/units.py``). The other sixteen are ordinary
-county statistics (investment, retail sales, fiscal revenue …) that a user would add there;
-:func:`register_benchmark_indicators` adds them to the parser's registry for the benchmark process only,
-so every generated figure is parsed rather than quarantined as an unknown indicator.
+Indicators the catalogue (``dbt_project/seeds/indicators.csv``) does not know are ordinary county
+statistics (investment, fiscal revenue …) that a user would add there; :func:`benchmark_catalogue` adds
+them to a catalogue for the benchmark only, so every generated figure is parsed rather than quarantined as
+an unknown indicator.
 
 Quirks, at fixed rates so the parser's slow paths are exercised too: units that differ from the
 indicator's usual one (GDP in 万元 instead of 亿元), empty cells (``""``, ``-``, ``…``), full-width
@@ -28,8 +28,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["BENCHMARK_INDICATORS", "QUIRK_RATES", "generate_statistics", "register_benchmark_indicators"]
+if TYPE_CHECKING:
+    from orchestration.statistics.units import Catalogue
+
+__all__ = ["BENCHMARK_INDICATORS", "QUIRK_RATES", "benchmark_catalogue", "generate_statistics"]
 
 # (indicator, base unit, usual unit, alternative unit, typical size in the usual unit)
 _INDICATORS: tuple[tuple[str, str, str, str, float], ...] = (
@@ -79,14 +83,15 @@ class _Unit:
     province: str
 
 
-def register_benchmark_indicators() -> None:
-    """Add the sixteen indicators the warehouse does not model to the parser's registry, in this process."""
-    from orchestration.statistics import units
+def benchmark_catalogue(catalogue: Catalogue) -> Catalogue:
+    """``catalogue`` and the benchmark's indicators it does not know, for the benchmark only."""
+    from orchestration.statistics.units import Indicator
 
-    for name, base, *_ in _INDICATORS:
-        if name not in units.INDICATORS:
-            units.INDICATORS[name] = units.Indicator(name, base, f"benchmark indicator {name}")
-            units.INDICATOR_ALIASES[name] = name
+    return catalogue.with_indicators(
+        Indicator(name, base, f"benchmark indicator {name}")
+        for name, base, *_ in _INDICATORS
+        if name not in catalogue.indicators
+    )
 
 
 def _units(count: int, rng: random.Random) -> list[_Unit]:

@@ -15,12 +15,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.config import PROJECT_ROOT, Settings, load_settings
+from orchestration.config import PROJECT_ROOT, SEEDS_DIR, Settings, load_settings
 from orchestration.defs.resources import build_resources
+from orchestration.statistics.units import read_catalogue
 
 REPO_RAW = PROJECT_ROOT / "raw"
 SHARED_RAW = (PROJECT_ROOT.parent / "shared" / "raw").resolve()
 OBSERVATION_HEADER = "admin_code,region_name,province_name,year,indicator,value,unit,source"
+# the indicators the statistics reader knows: the seed the refreshes read too
+CATALOGUE = read_catalogue(SEEDS_DIR / "indicators.csv")
 
 
 @cache

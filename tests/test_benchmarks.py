@@ -8,20 +8,16 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate_documents import generate
-from benchmarks.generate_statistics import BENCHMARK_INDICATORS, QUIRK_RATES, generate_statistics
+from benchmarks.generate_statistics import BENCHMARK_INDICATORS, QUIRK_RATES, benchmark_catalogue, generate_statistics
 from orchestration.raw_files.decoding import RawFile, decode
-from orchestration.statistics import units
 from orchestration.statistics.reader import parse_statistics_file
+from tests.conftest import CATALOGUE
 
 
 @pytest.fixture
-def benchmark_indicators(monkeypatch):
-    """The benchmark's extra indicators, for this test only."""
-    monkeypatch.setattr(units, "INDICATORS", dict(units.INDICATORS))
-    monkeypatch.setattr(units, "INDICATOR_ALIASES", dict(units.INDICATOR_ALIASES))
-    from benchmarks.generate_statistics import register_benchmark_indicators
-
-    register_benchmark_indicators()
+def benchmark_indicators():
+    """The catalogue with the benchmark's extra indicators."""
+    return benchmark_catalogue(CATALOGUE)
 
 
 def test_documents_carry_the_declared_quirks(tmp_path):
@@ -48,7 +44,7 @@ def test_statistics_long_and_wide_hold_the_same_figures_and_quirks(tmp_path, ben
     assert any(v in ("约12.5", "12.3.4") for v in values)
     assert any("．" in v for v in values)
     assert any(len({r["unit"] for r in rows if r["indicator"] == i}) == 2 for i in BENCHMARK_INDICATORS)
-    parsed = {k: parse_statistics_file(RawFile(p, p.read_bytes())) for k, p in tables.items()}
+    parsed = {k: parse_statistics_file(RawFile(p, p.read_bytes()), benchmark_indicators) for k, p in tables.items()}
     assert parsed["long"].layout == "long" and parsed["wide"].layout == "wide_years"
 
     def figures(result):

@@ -45,6 +45,7 @@ EXPECTED_ASSET_KEYS = [
     "seeds/city_name_variants",
     "seeds/cluster_members",
     "seeds/clusters",
+    "seeds/indicators",
     "seeds/place_aliases",
     "seeds/region_code_aliases",
     "seeds/regions",

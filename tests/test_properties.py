@@ -16,7 +16,7 @@ from orchestration.documents.corpus import parse_documents
 from orchestration.documents.places import load_gazetteer
 from orchestration.raw_files.decoding import RawFile
 from orchestration.statistics.reader import parse_statistics_file
-from tests.conftest import OBSERVATION_HEADER
+from tests.conftest import CATALOGUE, OBSERVATION_HEADER
 
 # the same examples on every run and machine (no test may hang on luck), and no time limit per example:
 # a busy machine is no failure. PROPERTY_EXAMPLES=5000 searches further, by hand.
@@ -108,7 +108,7 @@ def table_bytes(header: str, rows: list[str]) -> bytes:
     suffix=st.sampled_from([".csv", ".xlsx", ".json"]),
 )
 def test_any_bytes_give_figures_or_a_quarantine_entry_never_an_exception(data, suffix):
-    parsed = parse_statistics_file(RawFile(Path(f"table{suffix}"), data))
+    parsed = parse_statistics_file(RawFile(Path(f"table{suffix}"), data), CATALOGUE)
     # every data row is accounted for: a figure, a quarantined row or cell, or empty cells
     lines = [line for line in data.splitlines()[1:] if line.strip(b" ,\t\r")]
     accounted = parsed.observation_table.num_rows + parsed.quarantine_table.num_rows + parsed.empty_cells

@@ -5,10 +5,17 @@ row it came from. The figures here are shapes, not statistics: none of them reac
 from io import BytesIO
 from pathlib import Path
 
+import dagster as dg
+import duckdb
+import pytest
 from openpyxl import Workbook
 
+from orchestration.config import SEEDS_DIR
+from orchestration.defs import ingest_statistics
 from orchestration.raw_files.decoding import RawFile
 from orchestration.statistics.reader import parse_statistics_file
+from orchestration.statistics.units import read_catalogue
+from tests.conftest import CATALOGUE, files_read, run_refresh
 
 PORTAL_LINES = [
     ["数据库：城市年度数据"],
@@ -23,7 +30,7 @@ PORTAL_LINES = [
 
 
 def parse(name: str, data: bytes):
-    return parse_statistics_file(RawFile(Path(name), data))
+    return parse_statistics_file(RawFile(Path(name), data), CATALOGUE)
 
 
 def xlsx(rows: list[list], merge: str | None = None) -> bytes:
@@ -125,10 +132,60 @@ def test_a_table_it_cannot_place_says_what_it_found_and_what_it_expected():
 
 
 def test_an_unknown_indicator_is_quarantined_naming_the_closest_known_ones():
-    data = "地区,指标,单位,2020年\n上海市,常住人口数,万人,1\n上海市,社会消费品零售总额,亿元,2\n".encode()
+    data = "地区,指标,单位,2020年\n上海市,常住人口数,万人,1\n上海市,旅游总收入,亿元,2\n".encode()
     reasons = [q["reason"] for q in parse("unknown.csv", data).quarantine]
-    assert reasons == [
+    assert reasons[0] == (
         "unknown indicator '常住人口数'; closest known: 常住人口 (population_year_end), 年末常住人口数 "
-        "(population_year_end), 年末常住人口 (population_year_end)",
-        "unknown indicator '社会消费品零售总额'; known: gdp, gdp_growth_real, population_year_end, population_census",
-    ]
+        "(population_year_end), 普查常住人口 (population_census)"
+    )
+    assert reasons[1].startswith("unknown indicator '旅游总收入'; ")
+
+
+def test_indicators_of_the_catalogue_beyond_gdp_and_population_read_in_their_base_units():
+    header = (
+        "城市,年份,社会消费品零售总额(亿元),行政区域土地面积\n(平方公里),户籍人口数\n(万人),进出口总额（百万人民币）"
+    )
+    parsed = parse("panel_more.csv", f"{header.replace(chr(10), '')}\n长沙市,2020,12.5,11819,700.5,2500\n".encode())
+    assert parsed.quarantine == []
+    assert {(o["indicator"], o["value"], o["unit"]) for o in parsed.observations} == {
+        ("retail_sales", 1250000000.0, "yuan"),
+        ("land_area", 11819.0, "km2"),
+        ("population_registered", 7005000.0, "persons"),
+        ("trade_total", 2500000000.0, "yuan"),
+    }
+
+
+def test_a_catalogue_row_that_cannot_be_right_is_a_clear_error(tmp_path):
+    head = "indicator,name_zh,aliases,base_unit,default_unit,additive,description\n"
+    seed = tmp_path / "indicators.csv"
+    seed.write_text(head + "gdp,地区生产总值,gdp,dollars,,true,x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="indicator gdp: base unit 'dollars' is none of"):
+        read_catalogue(seed)
+    seed.write_text(head + "gdp,地区生产总值,生产总值,yuan,,true,x\nvalue_added,增加值,生产总值,yuan,,true,y\n")
+    with pytest.raises(ValueError, match="'生产总值' names both gdp and value_added"):
+        read_catalogue(seed)
+
+
+def test_a_new_indicator_in_the_catalogue_reads_the_files_again_that_named_it(tmp_path, make_root, monkeypatch):
+    root = make_root({"tourism.csv": "地区,指标,单位,2020年\n上海市,旅游总收入,亿元,12.5\n"})
+    statistics = dg.AssetSelection.assets(*ingest_statistics.statistics.keys)
+
+    def figures(refresh) -> list[tuple]:
+        lake = refresh.settings.lake_dir / "statistics" / "statistics_observations"
+        with duckdb.connect() as conn:
+            return conn.execute(
+                f"select indicator, value from '{lake}/*.parquet' where indicator = 'tourism_revenue'"
+            ).fetchall()
+
+    before = run_refresh(tmp_path / "wh", root, selection=statistics)
+    assert before.result.success and figures(before) == []
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for seed in SEEDS_DIR.glob("*.csv"):
+        (seeds / seed.name).write_bytes(seed.read_bytes())
+    with open(seeds / "indicators.csv", "a", encoding="utf-8") as handle:
+        handle.write("tourism_revenue,旅游总收入,旅游总收入,yuan,,true,Total tourism revenue\n")
+    monkeypatch.setattr(ingest_statistics, "SEEDS_DIR", seeds)
+    after = run_refresh(tmp_path / "wh", root, selection=statistics)
+    assert after.result.success and figures(after) == [("tourism_revenue", 1250000000.0)]
+    assert files_read(after)["raw/statistics_observations"] == 1  # the file did not change; the catalogue did

@@ -218,6 +218,9 @@ def messy(tmp_path_factory) -> Refresh:
         "数据库：城市年度数据\n指标：地区生产总值(亿元)\n时间：2010年\n地区,2010年\n成都市,1234.5\n"
         "数据来源：国家统计局\n".encode("gbk")
     )
+    (portal / "portal_retail.csv").write_bytes(
+        "指标：社会消费品零售总额(亿元)\n地区,2010年\n成都市,345.6\n".encode("gbk")  # an indicator the seed adds
+    )
     book = Workbook()
     for row in (["各市年末常住人口"], ["单位：万人"], ["地区", "2010年"], ["成都市", 1000.5], [], ["资料来源：年鉴"]):
         book.active.append(row)
@@ -279,8 +282,12 @@ def test_the_same_figure_in_wan_yuan_and_yi_yuan_agrees(messy):
     assert rows == [(3013386000000.0, 2, 0.0, "gdp_yi.csv")]  # the earlier root's file stands for both
 
 
-def test_a_portal_export_and_a_yearbook_page_reach_the_marts(messy):
+def test_a_portal_export_and_a_yearbook_page_reach_the_marts_with_an_indicator_of_the_catalogue(messy):
     assert messy.serving(
         "select indicator, value, regexp_extract(source_file, '[^/]+$') from marts.fct_city_year "
         "where city_code = '510100' and year = 2010 order by indicator"
-    ) == [("gdp", 123450000000.0, "portal_gdp.csv"), ("population_year_end", 10005000.0, "yearbook_population.xlsx")]
+    ) == [
+        ("gdp", 123450000000.0, "portal_gdp.csv"),
+        ("population_year_end", 10005000.0, "yearbook_population.xlsx"),
+        ("retail_sales", 34560000000.0, "portal_retail.csv"),
+    ]

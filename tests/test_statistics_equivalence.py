@@ -21,7 +21,8 @@ import pytest
 from orchestration.raw_files.decoding import DecodeError, RawFile, decode
 from orchestration.statistics import reader as st
 from orchestration.statistics.reader import EMPTY_CELLS, FileProblem, parse_statistics_file
-from orchestration.statistics.units import ValueProblem, normalise_label, parse_number, to_base_unit
+from orchestration.statistics.units import ValueProblem, normalise_label, parse_number
+from tests.conftest import CATALOGUE
 
 # ---------------------------------------------------------------------------------------------
 # The reference: one row at a time
@@ -42,7 +43,7 @@ def reference(name: str, data: bytes) -> dict:
         _, header = next(rows, (None, None))
         if header is None:
             raise FileProblem("empty table: no header row")
-        columns = st._classify(header, parsed)
+        columns = st._classify(header, parsed, CATALOGUE)
         for number, cells in rows:
             empty += _reference_row(number, cells, header, columns, parsed.layout, observations, quarantine)
     except (FileProblem, DecodeError) as exc:
@@ -101,13 +102,13 @@ def _reference_row(number, cells, header, columns, layout, observations, quarant
 
 
 def _reference_figure(column, role, raw_value) -> dict:
-    meaning = st.context(column, role.get("indicator", ""), role.get("unit", ""), role.get("year", ""))
+    meaning = st.context(column, role.get("indicator", ""), role.get("unit", ""), role.get("year", ""), CATALOGUE)
     if meaning.before_number:
         raise ValueProblem(meaning.before_number)
     number = parse_number(raw_value)
     if meaning.after_number:
         raise ValueProblem(meaning.after_number)
-    value, base_unit = to_base_unit(number, meaning.unit, meaning.indicator)
+    value, base_unit = CATALOGUE.to_base_unit(number, meaning.unit, meaning.indicator)
     return {
         "year": meaning.year,
         "indicator": meaning.indicator,
@@ -119,7 +120,7 @@ def _reference_figure(column, role, raw_value) -> dict:
 
 
 def observed(name: str, data: bytes) -> dict:
-    parsed = parse_statistics_file(RawFile(Path(name), data))
+    parsed = parse_statistics_file(RawFile(Path(name), data), CATALOGUE)
     if parsed.error:
         return {"error": parsed.error, "observations": parsed.observations, "quarantine": parsed.quarantine}
     return {
@@ -144,7 +145,7 @@ def bitwise(result: dict) -> dict:
 
 CODES = ["310000", "320100", "3201", "32", "320100000", "320100000000", "32x", "", " 330100 ", "３２０１００", "3201.0"]
 NAMES = ["上海市", "南京市", " 杭州市 ", "", "\u3000"]
-INDICATORS = ["gdp", "GDP", "地区生产总值", "常住人口", "gdp_growth_real", "exports", "", "population_census"]
+INDICATORS = ["gdp", "GDP", "地区生产总值", "常住人口", "gdp_growth_real", "tourist_arrivals", "", "population_census"]
 UNITS = ["亿元", "万元", "元", "万亿元", "万人", "人", "%", "亿美元", "", " 亿元 "]
 YEARS = ["2016", "2017年", "2020.0", "20x6", "1800", "", " 2019 "]
 VALUES = [

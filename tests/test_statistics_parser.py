@@ -9,12 +9,13 @@ from openpyxl import Workbook
 
 from orchestration.raw_files.decoding import RawFile
 from orchestration.statistics.reader import parse_statistics_file
-from orchestration.statistics.units import ValueProblem, to_base_unit
+from orchestration.statistics.units import ValueProblem
+from tests.conftest import CATALOGUE
 
 
 def parse(name: str, content: str | bytes, encoding: str = "utf-8"):
     data = content if isinstance(content, bytes) else content.encode(encoding)
-    return parse_statistics_file(RawFile(Path(name), data))
+    return parse_statistics_file(RawFile(Path(name), data), CATALOGUE)
 
 
 def figures(parsed) -> dict[tuple, float]:
@@ -104,12 +105,12 @@ def test_xlsx_workbook_is_read_like_a_csv():
     ],
 )
 def test_every_unit_scales_to_its_base(unit, indicator, expected):
-    assert to_base_unit(Decimal(5), unit, indicator)[0] == expected
+    assert CATALOGUE.to_base_unit(Decimal(5), unit, indicator)[0] == expected
 
 
 def test_a_unit_that_does_not_fit_the_indicator_is_refused():
     with pytest.raises(ValueProblem, match="measures persons"):
-        to_base_unit(Decimal(1), "万人", "gdp")
+        CATALOGUE.to_base_unit(Decimal(1), "万人", "gdp")
 
 
 def test_bad_rows_are_quarantined_with_row_and_reason_and_good_rows_stay():
@@ -122,7 +123,7 @@ def test_bad_rows_are_quarantined_with_row_and_reason_and_good_rows_stay():
         "320500,2016,gdp,lots,亿元\n"
         "320600,20x6,gdp,6768.2,亿元\n"
         "32x,2016,gdp,1,亿元\n"
-        "320900,2016,exports,1,亿元\n",
+        "320900,2016,tourist_arrivals,1,亿元\n",
     )
     assert figures(parsed) == {("320100", 2016, "gdp"): 1050302000000.0}
     reasons = {q["source_row"]: q["reason"] for q in parsed.quarantine}
@@ -131,9 +132,7 @@ def test_bad_rows_are_quarantined_with_row_and_reason_and_good_rows_stay():
     assert reasons[5] == "not a number: 'lots'"
     assert reasons[6].startswith("not a year")
     assert reasons[7].startswith("not an administrative code")
-    assert (
-        reasons[8] == "unknown indicator 'exports'; known: gdp, gdp_growth_real, population_year_end, population_census"
-    )
+    assert reasons[8] == "unknown indicator 'tourist_arrivals'; closest known: retail_sales (retail_sales)"
 
 
 @pytest.mark.parametrize(
@@ -241,7 +240,7 @@ def test_statistics_frames_are_written_as_the_files_were_parsed(tmp_path):
     for name, text in tables.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     files = {str(tmp_path / name): rank for rank, name in enumerate(tables)}
-    frames, hashes = read_statistics(files, datetime(2024, 1, 1, tzinfo=UTC))
+    frames, hashes = read_statistics(files, datetime(2024, 1, 1, tzinfo=UTC), CATALOGUE)
     assert sorted(hashes) == sorted(files)
     with duckdb.connect() as conn:
         conn.register("_new", frames["observations"])

@@ -1,5 +1,6 @@
 """Statistics: every table under ``<raw root>/statistics/`` into the lake's statistics tables."""
 
+import hashlib
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -9,7 +10,15 @@ import pandas as pd
 from orchestration.config import FULL_REFRESH_TAG, SEEDS_DIR
 from orchestration.defs.policies import RETRY, raw_table, raw_table_results
 from orchestration.defs.resources import Warehouse
-from orchestration.lake.tables import SourceVersion, kept_and_new, manifest_path, parquet_glob, row_count, write_table
+from orchestration.lake.tables import (
+    SourceVersion,
+    kept_and_new,
+    manifest_path,
+    parquet_glob,
+    replace_text,
+    row_count,
+    write_table,
+)
 from orchestration.quality.expectations import RULE_FAILURE_COLUMNS, rule_failures
 from orchestration.quality.rules import prepare_statistics, statistics_rules
 from orchestration.raw_files.changes import detect_changes, last_change, read_state, state_after, write_state
@@ -20,6 +29,7 @@ from orchestration.statistics.tables import (
     read_statistics,
     statistics_files,
 )
+from orchestration.statistics.units import read_catalogue
 
 TABLES = {  # lake table -> (columns, description)
     "statistics_observations": (
@@ -37,6 +47,7 @@ TABLES = {  # lake table -> (columns, description)
         "reach the models.",
     ),
 }
+CATALOGUE_FILE = "_catalogue.sha256"  # beside the manifest: the catalogue the version's files were read with
 NEW_ROWS = {
     "statistics_observations": "observations",
     "statistics_quarantine": "quarantine",
@@ -61,8 +72,15 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
         path: rank for rank, folder in enumerate(settings.raw_dirs("statistics")) for path in statistics_files([folder])
     }
     previous = read_state(manifest_path(settings.lake_dir, "statistics"))
+    # a catalogue that changed reads every file again: an indicator it adds was quarantined as unknown
+    seed = (SEEDS_DIR / "indicators.csv").read_bytes()
+    catalogue, catalogue_sha = read_catalogue(SEEDS_DIR / "indicators.csv"), hashlib.sha256(seed).hexdigest()
+    read_with = manifest_path(settings.lake_dir, "statistics").with_name(CATALOGUE_FILE)
+    if previous and not full and (not read_with.is_file() or read_with.read_text() != catalogue_sha):
+        context.log.info("the indicator catalogue changed since the last refresh: every statistics file is read")
+        full = True
     changes = detect_changes(list(ranked), previous, full, hash_new=False)
-    new, hashes = read_statistics({path: ranked[path] for path in changes.changed}, loaded_at)
+    new, hashes = read_statistics({path: ranked[path] for path in changes.changed}, loaded_at, catalogue)
     lake = settings.lake_dir / "statistics"
     conn = duckdb.connect()
     try:
@@ -98,6 +116,7 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
             )
             state = state_after(changes, previous, hashes, loaded_at)
             write_state(version.manifest, state)
+            replace_text(version.manifest.with_name(CATALOGUE_FILE), catalogue_sha)
         quarantined = conn.sql(
             "select source_file, source_row, reason "
             f"from read_parquet('{parquet_glob(lake / 'statistics_quarantine')}') where loaded_at = ? limit 10",

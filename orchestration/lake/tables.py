@@ -96,6 +96,14 @@ class SourceVersion:
             self.discard()
 
 
+def replace_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` under a new name and rename it over ``path``: a version's files are hard
+    links to the last version's, which must keep its own."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def manifest_path(lake_dir: Path, source: str) -> Path:
     """The committed manifest of a source (it may not exist)."""
     return lake_dir / source / MANIFEST_FILE

@@ -45,17 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from orchestration.raw_files.decoding import DecodeError, RawFile, content_refusal, decode
-from orchestration.statistics.units import (
-    DEFAULT_UNITS,
-    INDICATOR_ALIASES,
-    ValueProblem,
-    base_unit_of,
-    normalise_label,
-    parse_indicator,
-    parse_number,
-    split_label_unit,
-    unknown_indicator,
-)
+from orchestration.statistics.units import Catalogue, ValueProblem, normalise_label, parse_number, split_label_unit
 
 # The census file carries polygon WKT in one column: far beyond csv's 128 KiB default.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -202,14 +192,15 @@ class Context:
     exponent: int | None = None
 
 
-def parse_statistics_file(raw: RawFile) -> ParsedFile:
+def parse_statistics_file(raw: RawFile, catalogue: Catalogue) -> ParsedFile:
+    """The figures and quarantine entries of one file, its indicators named as ``catalogue`` knows them."""
     parsed = ParsedFile()
     try:
-        header, cells, ragged = _load_cells(raw, parsed)
+        header, cells, ragged = _load_cells(raw, parsed, catalogue)
         if len(header) > MAX_COLUMNS:
             raise FileProblem(f"{len(header):,} columns: more than the {MAX_COLUMNS:,} a statistics table may have")
-        columns = _classify(header, parsed)
-        _convert(cells, ragged, columns, len(header), parsed)
+        columns = _classify(header, parsed, catalogue)
+        _convert(cells, ragged, columns, len(header), parsed, catalogue)
     except (FileProblem, DecodeError) as exc:
         return refused_file(str(exc), parsed.encoding)
     except Exception as exc:  # a reader's bug must cost one file, not the refresh
@@ -229,13 +220,13 @@ def refused_file(reason: str, encoding: str | None = None) -> ParsedFile:
 Ragged = list[tuple[int, str, str]]  # (source row, the row's cells joined by commas, reason)
 
 
-def _load_cells(raw: RawFile, parsed: ParsedFile) -> tuple[list[str], pa.Table, Ragged]:
+def _load_cells(raw: RawFile, parsed: ParsedFile, catalogue: Catalogue) -> tuple[list[str], pa.Table, Ragged]:
     """The header, the table (source_row, c1 … cN as text, never null) of the rows after it and the rows
     longer than the header."""
     suffix = raw.path.suffix.lower()
     if suffix == ".xlsx":
         parsed.encoding = "xlsx"
-        return _rows_table(_published_table(_xlsx_rows(raw), parsed))
+        return _rows_table(_published_table(_xlsx_rows(raw), parsed, catalogue))
     if suffix != ".csv":
         raise FileProblem(f"unsupported table format {suffix!r}; expected one of {TABLE_SUFFIXES}")
     refused = content_refusal(raw.data)
@@ -259,7 +250,7 @@ def _load_cells(raw: RawFile, parsed: ParsedFile) -> tuple[list[str], pa.Table, 
         for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
         if any(cell.strip() for cell in row)
     )
-    return _rows_table(_published_table(rows, parsed))
+    return _rows_table(_published_table(rows, parsed, catalogue))
 
 
 def _utf8(data: bytes) -> tuple[str | None, bytes]:
@@ -375,8 +366,6 @@ def _block_size(data: bytes) -> int:
 _HEADER_SEARCH_ROWS = 20  # a header further down than this is no table's
 _META_LINE = re.compile(r"(数据库|指标|时间|地区|单位|计量单位|单位名称)[:：](.*)")
 _NOTE_STARTS = ("注", "备注", "说明", "数据来源", "资料来源", "来源", "source", "note")
-# indicator names looked for in a title line, longest first ("年末常住人口" before "人口")
-_TITLE_INDICATORS = sorted((a for a in INDICATOR_ALIASES if len(a) >= 4 and not a.isascii()), key=len, reverse=True)
 
 
 def _names_region(header: Sequence[str]) -> bool:
@@ -390,7 +379,9 @@ def _header_first(loaded: tuple[list[str], pa.Table, Ragged]) -> bool:
     return _names_region(header) and not (below and _year_row_under(header, below))
 
 
-def _published_table(rows: Iterable[tuple[int, list[str]]], parsed: ParsedFile) -> list[tuple[int, list[str]]]:
+def _published_table(
+    rows: Iterable[tuple[int, list[str]]], parsed: ParsedFile, catalogue: Catalogue
+) -> list[tuple[int, list[str]]]:
     """The rows of a table as people publish it, header first: lines above the header (a portal
     export's 数据库/指标/时间 lines, a yearbook's title and 单位 line) give the file's indicator and unit
     and go to ``parsed.notes``, as do notes and source lines under the table (注：, 数据来源：); a second
@@ -403,14 +394,14 @@ def _published_table(rows: Iterable[tuple[int, list[str]]], parsed: ParsedFile) 
         meta = _META_LINE.fullmatch(normalise_label(line))
         if meta and meta.group(1) == "指标":
             name, unit = split_label_unit(meta.group(2))
-            parsed.file_indicator = parse_indicator(name) or parsed.file_indicator
+            parsed.file_indicator = catalogue.parse(name) or parsed.file_indicator
             parsed.file_unit = unit or parsed.file_unit
         elif meta and meta.group(1) in ("单位", "计量单位"):
             parsed.file_unit = meta.group(2) or parsed.file_unit
         elif parsed.file_indicator is None:
             title = normalise_label(line)
             parsed.file_indicator = next(
-                (INDICATOR_ALIASES[a] for a in _TITLE_INDICATORS if a in title), parsed.file_indicator
+                (catalogue.aliases[a] for a in catalogue.title_names if a in title), parsed.file_indicator
             )
             unit = re.search(r"[(\[](?:单位[:：])?([^()\[\]]+)[)\]]$", title)
             parsed.file_unit = parsed.file_unit or (unit.group(1) if unit else None)
@@ -499,7 +490,7 @@ def _xlsx_rows(raw: RawFile) -> Iterator[tuple[int, list[str]]]:
             yield number, cells
 
 
-def _classify(header: list[str], parsed: ParsedFile) -> list[Column]:
+def _classify(header: list[str], parsed: ParsedFile, catalogue: Catalogue) -> list[Column]:
     columns: list[Column] = []
     for index, text in enumerate(header):
         label = normalise_label(text)
@@ -510,15 +501,15 @@ def _classify(header: list[str], parsed: ParsedFile) -> list[Column]:
             columns.append(
                 Column(index, text, year=int(year.group(1)), indicator=parsed.file_indicator, unit=parsed.file_unit)
             )
-        elif (match := _INDICATOR_YEAR_HEADER.fullmatch(label)) and parse_indicator(
+        elif (match := _INDICATOR_YEAR_HEADER.fullmatch(label)) and catalogue.parse(
             split_label_unit(match.group(1))[0]
         ):
             name, unit = split_label_unit(match.group(1))
-            indicator = parse_indicator(name)
-            unit = unit or DEFAULT_UNITS.get(indicator)
+            indicator = catalogue.parse(name)
+            unit = unit or catalogue.default_unit(indicator)
             columns.append(Column(index, text, indicator=indicator, year=int(match.group(2)), unit=unit))
-        elif indicator := parse_indicator(split_label_unit(label)[0]):
-            unit = split_label_unit(label)[1] or parsed.file_unit or DEFAULT_UNITS.get(indicator)
+        elif indicator := catalogue.parse(split_label_unit(label)[0]):
+            unit = split_label_unit(label)[1] or parsed.file_unit or catalogue.default_unit(indicator)
             columns.append(Column(index, text, indicator=indicator, unit=unit))
         else:
             parsed.ignored_columns.append(text)
@@ -550,7 +541,9 @@ def _classify(header: list[str], parsed: ParsedFile) -> list[Column]:
     return columns
 
 
-def _convert(cells: pa.Table, ragged: Ragged, columns: list[Column], width: int, parsed: ParsedFile) -> None:
+def _convert(
+    cells: pa.Table, ragged: Ragged, columns: list[Column], width: int, parsed: ParsedFile, catalogue: Catalogue
+) -> None:
     """Observations and quarantine entries of the rows in ``cells``, in row and column order."""
     role_index = {c.role: c.index for c in columns if c.role}  # the last column of a role wins
     values = [c for c in columns if c.role is None or (c.role == "value" and parsed.layout == "long")]
@@ -587,7 +580,7 @@ def _convert(cells: pa.Table, ragged: Ragged, columns: list[Column], width: int,
     contexts = [
         (
             value_column.header,
-            context(value_column, *(keys[r][fkey].strip() if r in keys else "" for r in _FIGURE_ROLES)),
+            context(value_column, *(keys[r][fkey].strip() if r in keys else "" for r in _FIGURE_ROLES), catalogue),
         )
         for fkey in range(len(firsts))
         for value_column in values
@@ -865,17 +858,17 @@ def _hash_groups(arrays: list[pa.Array], rows: int) -> tuple[np.ndarray, np.ndar
     return group, np.flatnonzero(new)
 
 
-def context(column: Column, indicator_text: str, unit_text: str, year_text: str) -> Context:
+def context(column: Column, indicator_text: str, unit_text: str, year_text: str, catalogue: Catalogue) -> Context:
     """What the cells of ``column`` mean in a row whose indicator, unit and year cells hold these texts."""
     indicator = column.indicator
     unit = column.unit or unit_text or None
     if indicator is None:
         name, unit_in_label = split_label_unit(normalise_label(indicator_text))
-        indicator = parse_indicator(name)
+        indicator = catalogue.parse(name)
         unit = unit or unit_in_label
         if indicator is None:
-            return Context(before_number=unknown_indicator(indicator_text))
-    unit = unit or DEFAULT_UNITS.get(indicator)
+            return Context(before_number=catalogue.unknown(indicator_text))
+    unit = unit or catalogue.default_unit(indicator)
     if not unit:
         return Context(before_number=f"no unit for indicator {indicator}")
     try:
@@ -883,7 +876,7 @@ def context(column: Column, indicator_text: str, unit_text: str, year_text: str)
     except ValueProblem as exc:
         return Context(before_number=str(exc))
     try:
-        base, factor = base_unit_of(unit, indicator)
+        base, factor = catalogue.base_unit_of(unit, indicator)
     except ValueProblem as exc:
         return Context(after_number=str(exc), indicator=indicator, unit=unit, year=year)
     return Context(None, None, indicator, unit, year, base, factor.adjusted())

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from orchestration.raw_files.decoding import RawFile, RefusedFile
 from orchestration.raw_files.listing import files_under
 from orchestration.statistics.reader import parse_statistics_file, refused_file
+from orchestration.statistics.units import Catalogue
 
 # The lake's statistics tables ("name type, ..."): one row per figure, per rejected row or cell, per file.
 OBSERVATION_COLUMNS = """
@@ -42,7 +43,9 @@ def statistics_files(folders: Sequence[Path]) -> list[str]:
     return files_under(folders, keep=lambda name: os.path.splitext(name)[1].lower() not in NOT_TABLES)
 
 
-def read_statistics(files: dict[str, int], loaded_at: datetime) -> tuple[dict[str, pa.Table], dict[str, str]]:
+def read_statistics(
+    files: dict[str, int], loaded_at: datetime, catalogue: Catalogue
+) -> tuple[dict[str, pa.Table], dict[str, str]]:
     """Read and parse the given tables (path -> raw root rank). Returns the rows of the observations,
     quarantine and files tables as Arrow tables (a county table has millions of figures: they go from
     Arrow to DuckDB without becoming Python objects; a table without rows has no columns), and the
@@ -54,7 +57,7 @@ def read_statistics(files: dict[str, int], loaded_at: datetime) -> tuple[dict[st
             try:
                 raw = RawFile.read(path, MAX_TABLE_BYTES)
                 sha256 = hasher.submit(lambda raw=raw: raw.sha256)
-                parsed = parse_statistics_file(raw)
+                parsed = parse_statistics_file(raw, catalogue)
                 hashes[name], size = sha256.result(), len(raw.data)
             except FileNotFoundError:
                 continue

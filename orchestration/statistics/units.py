@@ -1,12 +1,17 @@
-"""Indicators and units of the statistics, and conversion to base units (yuan, persons, percent)."""
+"""Indicators (the catalogue, read from the indicators seed) and units of the statistics, and conversion
+to base units (yuan, persons, percent, km2)."""
 
 from __future__ import annotations
 
+import csv
 import difflib
+import functools
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -14,42 +19,87 @@ class Indicator:
     name: str
     base_unit: str
     description: str
+    additive: bool = True  # a cluster's figure is the sum of its members' (GDP, population; not growth)
+    default_unit: str | None = None  # the unit of a column that names none (a census column counts persons)
 
 
-INDICATORS: dict[str, Indicator] = {
-    i.name: i
-    for i in (
-        Indicator("gdp", "yuan", "Gross regional/domestic product, current prices"),
-        Indicator("gdp_growth_real", "percent", "GDP growth over the previous year at comparable prices"),
-        Indicator("population_year_end", "persons", "Year-end resident population (常住人口)"),
-        Indicator("population_census", "persons", "Resident population counted by a national census"),
-    )
-}
+@dataclass(frozen=True)
+class Catalogue:
+    """The indicators the warehouse knows and every spelling of each (dbt_project/seeds/indicators.csv)."""
 
-# Header or cell spellings (after normalise_label) of each indicator.
-INDICATOR_ALIASES: dict[str, str] = {
-    **{a: "gdp" for a in ("gdp", "地区生产总值", "国内生产总值", "生产总值", "gdp总量", "grossdomesticproduct")},
-    **{
-        a: "gdp_growth_real"
-        for a in (
-            "gdp_growth_real",
-            "gdp增速",
-            "gdp增长率",
-            "地区生产总值增速",
-            "地区生产总值增长率",
-            "国内生产总值增长率",
-            "实际增速",
-            "经济增速",
-            "gdpgrowth",
-            "gdp_growth",
+    indicators: Mapping[str, Indicator]
+    aliases: Mapping[str, str]  # normalised spelling -> indicator
+
+    def parse(self, label: str) -> str | None:
+        return self.aliases.get(normalise_label(label))
+
+    def default_unit(self, indicator: str) -> str | None:
+        return self.indicators[indicator].default_unit
+
+    @functools.cached_property
+    def title_names(self) -> list[str]:
+        """The Chinese spellings looked for in a table's title, longest first (年末常住人口 before 人口)."""
+        return sorted((a for a in self.aliases if len(a) >= 4 and not a.isascii()), key=len, reverse=True)
+
+    def unknown(self, text: str) -> str:
+        """The quarantine reason of an indicator no spelling names, with the closest known spellings."""
+        close = difflib.get_close_matches(normalise_label(text), list(self.aliases), n=3, cutoff=0.4)
+        if close:
+            return f"unknown indicator {text!r}; closest known: " + ", ".join(
+                f"{alias} ({self.aliases[alias]})" for alias in close
+            )
+        return f"unknown indicator {text!r}; known: {', '.join(self.indicators)}"
+
+    def base_unit_of(self, unit: str, indicator: str) -> tuple[str, Decimal]:
+        """(base unit, factor) that convert figures given in ``unit`` for ``indicator``; ValueProblem if none."""
+        key = normalise_label(unit)
+        if key not in UNITS:
+            raise ValueProblem(f"unknown unit {unit!r}; known: {', '.join(sorted(UNITS))}")
+        base, factor = UNITS[key]
+        expected = self.indicators[indicator].base_unit
+        if base != expected:
+            raise ValueProblem(f"unit {unit!r} measures {base}, but indicator {indicator} is in {expected}")
+        return base, factor
+
+    def to_base_unit(self, value: Decimal, unit: str, indicator: str) -> tuple[float, str]:
+        """Convert ``value`` given in ``unit`` to the indicator's base unit; exact for decimal inputs."""
+        base, factor = self.base_unit_of(unit, indicator)
+        return float(value * factor), base
+
+    def with_indicators(self, extra: Iterable[Indicator]) -> Catalogue:
+        """This catalogue and ``extra``, each known by its name."""
+        extra = list(extra)
+        return Catalogue(
+            {**self.indicators, **{i.name: i for i in extra}}, {**self.aliases, **{i.name: i.name for i in extra}}
         )
-    },
-    **{
-        a: "population_year_end"
-        for a in ("population_year_end", "population", "常住人口", "年末常住人口", "年末常住人口数", "人口")
-    },
-    **{a: "population_census" for a in ("population_census", "普查人口", "人口普查常住人口", "popu")},
-}
+
+
+def read_catalogue(path: Path) -> Catalogue:
+    """The catalogue in ``path`` (the indicators seed: indicator, aliases separated by |, base_unit,
+    default_unit, additive, description)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    indicators, aliases = {}, {}
+    for row in rows:
+        name = row["indicator"].strip()
+        if row["base_unit"] not in BASE_UNITS:
+            raise ValueError(
+                f"{path}: indicator {name}: base unit {row['base_unit']!r} is none of {sorted(BASE_UNITS)}"
+            )
+        indicators[name] = Indicator(
+            name,
+            row["base_unit"],
+            row["description"],
+            additive=row["additive"].strip().lower() == "true",
+            default_unit=row["default_unit"].strip() or None,
+        )
+        for alias in {name, row["name_zh"], *row["aliases"].split("|")}:
+            if alias.strip():
+                known = aliases.setdefault(normalise_label(alias), name)
+                if known != name:
+                    raise ValueError(f"{path}: {alias!r} names both {known} and {name}")
+    return Catalogue(indicators, aliases)
+
 
 # unit spelling -> (base unit, factor to the base unit)
 UNITS: dict[str, tuple[str, Decimal]] = {
@@ -70,10 +120,13 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "10kpersons": ("persons", Decimal(10) ** 4),
     "%": ("percent", Decimal(1)),
     "percent": ("percent", Decimal(1)),
+    "百万人民币": ("yuan", Decimal(10) ** 6),
+    "平方公里": ("km2", Decimal(1)),
+    "平方千米": ("km2", Decimal(1)),
+    "km2": ("km2", Decimal(1)),
+    "万平方公里": ("km2", Decimal(10) ** 4),
 }
-
-# A census column without a unit counts persons.
-DEFAULT_UNITS = {"population_census": "人"}
+BASE_UNITS = {base for base, _ in UNITS.values()}
 
 
 class ValueProblem(ValueError):
@@ -91,20 +144,6 @@ def split_label_unit(label: str) -> tuple[str, str | None]:
     return (match.group(1), match.group(2)) if match else (label, None)
 
 
-def parse_indicator(label: str) -> str | None:
-    return INDICATOR_ALIASES.get(normalise_label(label))
-
-
-def unknown_indicator(text: str) -> str:
-    """The quarantine reason of an indicator no alias names, with the closest known spellings."""
-    close = difflib.get_close_matches(normalise_label(text), INDICATOR_ALIASES, n=3, cutoff=0.4)
-    if close:
-        return f"unknown indicator {text!r}; closest known: " + ", ".join(
-            f"{alias} ({INDICATOR_ALIASES[alias]})" for alias in close
-        )
-    return f"unknown indicator {text!r}; known: {', '.join(INDICATORS)}"
-
-
 def parse_number(text: str) -> Decimal:
     cleaned = normalise_label(text).replace(",", "")
     try:
@@ -119,21 +158,3 @@ def parse_number(text: str) -> Decimal:
 
 
 MAX_MAGNITUDE = 30  # no statistic in any unit comes near this: a nation's GDP in yuan is about 10^14
-
-
-def base_unit_of(unit: str, indicator: str) -> tuple[str, Decimal]:
-    """(base unit, factor) that convert figures given in ``unit`` for ``indicator``; ValueProblem if none."""
-    key = normalise_label(unit)
-    if key not in UNITS:
-        raise ValueProblem(f"unknown unit {unit!r}; known: {', '.join(sorted(UNITS))}")
-    base, factor = UNITS[key]
-    expected = INDICATORS[indicator].base_unit
-    if base != expected:
-        raise ValueProblem(f"unit {unit!r} measures {base}, but indicator {indicator} is in {expected}")
-    return base, factor
-
-
-def to_base_unit(value: Decimal, unit: str, indicator: str) -> tuple[float, str]:
-    """Convert ``value`` given in ``unit`` to the indicator's base unit; exact for decimal inputs."""
-    base, factor = base_unit_of(unit, indicator)
-    return float(value * factor), base
