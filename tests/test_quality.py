@@ -147,9 +147,11 @@ def test_unit_mixup_detector_flags_a_value_ten_thousand_times_its_series():
 
     frame = pd.DataFrame(
         {
-            "region_key": ["310000"] * 4 + ["420100"] * 2,
-            "indicator": ["gdp"] * 6,
-            "value": [2.7e12, 3.0e16, 3.3e12, 3.8e12, 1.2e12, 1.3e12],
+            "region_key": ["310000"] * 4 + ["420100"] * 2 + ["430100"] * 3,
+            "indicator": ["gdp"] * 6 + ["retail_sales"] * 3,
+            "value": [2.7e12, 3.0e16, 3.3e12, 3.8e12, 1.2e12, 1.3e12, 4.0e11, 4.1e7, 4.2e11],
         }
     )
-    assert unit_mixups(frame) == [False, True, False, False, False, False]
+    # the catalogue's additive indicators are levels; a rate or share is not judged
+    assert unit_mixups(frame, {"gdp", "retail_sales"}) == [False, True, False, False, False, False, False, True, False]
+    assert unit_mixups(frame, {"gdp"})[6:] == [False, False, False]

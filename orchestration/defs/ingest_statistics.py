@@ -105,7 +105,9 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 f"select * from read_parquet('{parquet_glob(version.table('statistics_observations'))}')"
             )
             failures = rule_failures(
-                prepare_statistics(observations.df(), loaded_at.date()),
+                prepare_statistics(
+                    observations.df(), loaded_at.date(), [i.name for i in catalogue.indicators.values() if i.additive]
+                ),
                 "statistics",
                 statistics_rules(known_codes(settings)),
                 lambda rows: rows["indicator"] + "|" + rows["year"].astype(str),

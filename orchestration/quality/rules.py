@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -227,8 +227,9 @@ MUNICIPALITIES = ("110000", "120000", "310000", "500000")
 _PERIOD_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})[_-]((?:19|20)\d{2})(?!\d)")
 
 
-def prepare_statistics(frame: pd.DataFrame, today: date) -> pd.DataFrame:
-    """The derived columns the statistics rules look at."""
+def prepare_statistics(frame: pd.DataFrame, today: date, levels: Collection[str]) -> pd.DataFrame:
+    """The derived columns the statistics rules look at; ``levels`` are the indicators whose series are
+    searched for unit mix-ups (the catalogue's additive ones)."""
     frame = frame.copy()
     frame["region_key"] = frame["region_code"].fillna(frame["region_name"])
     code = frame["region_code"].fillna("")
@@ -241,7 +242,7 @@ def prepare_statistics(frame: pd.DataFrame, today: date) -> pd.DataFrame:
         (start <= year <= end if start else True) and year <= today.year
         for year, (start, end) in zip(frame["year"], periods, strict=True)
     ]
-    frame["unit_mixup"] = unit_mixups(frame)
+    frame["unit_mixup"] = unit_mixups(frame, levels)
     frame["publication_given"] = frame["publication"].where(
         frame["publication"] != frame["source_file"].map(lambda p: Path(p).name)
     )
@@ -253,11 +254,12 @@ def _file_period(path: str) -> tuple[int | None, int | None]:
     return (int(match.group(1)), int(match.group(2))) if match else (None, None)
 
 
-def unit_mixups(frame: pd.DataFrame) -> list[bool]:
-    """True where a level (GDP, population) is about 10⁴ or 10⁸ times, or a 10⁴th or 10⁸th of, the median
-    of the other values of its series (region and indicator, across files and years)."""
+def unit_mixups(frame: pd.DataFrame, levels: Collection[str]) -> list[bool]:
+    """True where a level (an indicator of ``levels``: GDP, population, sales …) is about 10⁴ or 10⁸ times,
+    or a 10⁴th or 10⁸th of, the median of the other values of its series (region and indicator, across
+    files and years)."""
     flags = [False] * len(frame)
-    levels = frame[frame["indicator"].isin(["gdp", "population_year_end", "population_census"])]
+    levels = frame[frame["indicator"].isin(list(levels))]
     for _, series in levels.groupby(["region_key", "indicator"]):
         if len(series) < 2:
             continue
