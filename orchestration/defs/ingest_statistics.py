@@ -1,6 +1,5 @@
 """Statistics: every table under ``<raw root>/statistics/`` into the lake's statistics tables."""
 
-import hashlib
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -73,10 +72,9 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     }
     previous = read_state(manifest_path(settings.lake_dir, "statistics"))
     # a catalogue that changed reads every file again: an indicator it adds was quarantined as unknown
-    seed = (SEEDS_DIR / "indicators.csv").read_bytes()
-    catalogue, catalogue_sha = read_catalogue(SEEDS_DIR / "indicators.csv"), hashlib.sha256(seed).hexdigest()
+    catalogue = read_catalogue(SEEDS_DIR / "indicators.csv")
     read_with = manifest_path(settings.lake_dir, "statistics").with_name(CATALOGUE_FILE)
-    if previous and not full and (not read_with.is_file() or read_with.read_text() != catalogue_sha):
+    if previous and not full and (not read_with.is_file() or read_with.read_text() != catalogue.sha256):
         context.log.info("the indicator catalogue changed since the last refresh: every statistics file is read")
         full = True
     changes = detect_changes(list(ranked), previous, full, hash_new=False)
@@ -105,9 +103,7 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 f"select * from read_parquet('{parquet_glob(version.table('statistics_observations'))}')"
             )
             failures = rule_failures(
-                prepare_statistics(
-                    observations.df(), loaded_at.date(), [i.name for i in catalogue.indicators.values() if i.additive]
-                ),
+                prepare_statistics(observations.df(), loaded_at.date(), catalogue.additive),
                 "statistics",
                 statistics_rules(known_codes(settings)),
                 lambda rows: rows["indicator"] + "|" + rows["year"].astype(str),
@@ -118,7 +114,7 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
             )
             state = state_after(changes, previous, hashes, loaded_at)
             write_state(version.manifest, state)
-            replace_text(version.manifest.with_name(CATALOGUE_FILE), catalogue_sha)
+            replace_text(version.manifest.with_name(CATALOGUE_FILE), catalogue.sha256)
         quarantined = conn.sql(
             "select source_file, source_row, reason "
             f"from read_parquet('{parquet_glob(lake / 'statistics_quarantine')}') where loaded_at = ? limit 10",

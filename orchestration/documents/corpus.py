@@ -214,13 +214,11 @@ def _parse_columns(
         path = Path(name)
         source = str(path)
         if isinstance(data, RefusedFile):
-            (problem, text, encoding), sha, size = (str(data), "", None), data.sha256, data.size
+            problem, text, encoding = str(data), "", None
+            sha, size = data.sha256, data.size
         else:
-            (problem, text, encoding), sha, size = (
-                _decode(path, RawFile(path, data)),
-                hashlib.sha256(data).hexdigest(),
-                len(data),
-            )
+            problem, text, encoding = _decode(path, RawFile(path, data))
+            sha, size = hashlib.sha256(data).hexdigest(), len(data)
         if files is None:
             files = table("document_files")
         doc_id = None if problem else document_id(text)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.raw_files.decoding import RefusedFile, refusal
+from orchestration.raw_files.decoding import RefusedFile, link_refusal, name_refusal
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,12 @@ def sha256_of(path: str) -> str:
 def _look(path: str) -> tuple[tuple[int, int], str | None]:
     """((size, mtime_ns), the sha256 a refused file stands for, else None), without opening the file or
     following a link; a file whose name is refused has no size and time (it is not even looked at)."""
-    reason = refusal(path, link=False)
+    reason = name_refusal(path)
     if reason is not None:
         return (0, 0), RefusedFile(reason).sha256
     status = os.lstat(path)
     if stat.S_ISLNK(status.st_mode):
-        return (status.st_size, status.st_mtime_ns), RefusedFile(refusal(path, link=True)).sha256
+        return (status.st_size, status.st_mtime_ns), RefusedFile(link_refusal(path)).sha256
     return (status.st_size, status.st_mtime_ns), None
 
 

@@ -34,19 +34,20 @@ class RefusedFile(ValueError):
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (category Cc)
 
 
-def refusal(path: str, link: bool | None = None) -> str | None:
-    """Why the listed ``path`` is not to be opened at all, or None. A name that is not UTF-8 is listed
-    with U+FFFD in place of its bad bytes (``listing.files_under``), so it cannot be opened by that name;
-    a name with a line break would break every log and CSV line it is written to; a symbolic link may
-    lead anywhere on the machine, so it is never followed. ``link``: whether it is one, when the caller
-    has looked already."""
+def name_refusal(path: str) -> str | None:
+    """Why the listed ``path`` is not to be opened by its name, or None. A name that is not UTF-8 is
+    listed with U+FFFD in place of its bad bytes (``listing.files_under``), so it cannot be opened by that
+    name; a name with a line break would break every log and CSV line it is written to."""
     if "\ufffd" in path:
         return "file name is not UTF-8 text (its bad bytes are shown as \ufffd): rename the file"
     if _CONTROL.search(path):
         return f"file name holds a line break or control character ({path!r}): rename the file"
-    if os.path.islink(path) if link is None else link:
-        return f"a symbolic link (to {os.readlink(path)!r}): links in a raw root are never followed"
     return None
+
+
+def link_refusal(path: str) -> str:
+    """Why a symbolic link is not read: it may lead anywhere on the machine, so it is never followed."""
+    return f"a symbolic link (to {os.readlink(path)!r}): links in a raw root are never followed"
 
 
 def content_refusal(data: bytes) -> str | None:
@@ -80,12 +81,12 @@ class RawFile:
     def read(cls, path: Path, max_bytes: int | None = None) -> RawFile:
         """The file's bytes; RefusedFile when its name or link says not to open it, or when it is larger
         than ``max_bytes`` (told by its size, before a byte is read)."""
-        reason = refusal(str(path), link=False)
+        reason = name_refusal(str(path))
         if reason is not None:
             raise RefusedFile(reason)
         status = os.lstat(path)
         if stat.S_ISLNK(status.st_mode):
-            raise RefusedFile(refusal(str(path), link=True))
+            raise RefusedFile(link_refusal(str(path)))
         size = status.st_size
         if max_bytes is not None and size > max_bytes:
             raise RefusedFile(f"{size:,} bytes: larger than the {max_bytes:,} a file of this kind may be", size=size)

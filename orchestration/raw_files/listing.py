@@ -12,7 +12,7 @@ def files_under(folders: Iterable[Path], keep: Callable[[str], bool] = lambda na
     folder by folder, each in path order. Listed with ``os.scandir``, whose entries know their type
     without a ``stat``, and kept as strings: a hundred thousand files take a tenth of a second, not
     seconds as with ``Path.rglob``. A symbolic link is listed, as a file, and never followed (its
-    reader refuses it: ``decoding.refusal``); a name that is not UTF-8 is listed with U+FFFD for its
+    reader refuses it: ``decoding.link_refusal``); a name that is not UTF-8 is listed with U+FFFD for its
     bad bytes, so it can be written to the lake and quarantined."""
     return [path for folder in folders for path in _files_under(str(folder)) if keep(os.path.basename(path))]
 

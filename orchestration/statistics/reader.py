@@ -389,7 +389,7 @@ def _published_table(
     rows = list(rows)
     start = next((i for i, (_, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]) if _names_region(cells)), 0)
     for _, cells in rows[:start]:
-        line = " ".join(c.strip() for c in cells if c.strip())
+        line = _line(cells)
         parsed.notes.append(line)
         meta = _META_LINE.fullmatch(normalise_label(line))
         if meta and meta.group(1) == "指标":
@@ -412,8 +412,13 @@ def _published_table(
     end = len(table)
     while end > 1 and _is_note(table[end - 1][1]):  # notes sit under the table
         end -= 1
-    parsed.notes += [" ".join(c.strip() for c in cells if c.strip()) for _, cells in table[end:]]
+    parsed.notes += [_line(cells) for _, cells in table[end:]]
     return table[:end]
+
+
+def _line(cells: list[str]) -> str:
+    """A row above or below a table as one line of text: its filled cells."""
+    return " ".join(c.strip() for c in cells if c.strip())
 
 
 def _is_note(cells: list[str]) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import difflib
 import functools
+import hashlib
+import io
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -29,6 +31,12 @@ class Catalogue:
 
     indicators: Mapping[str, Indicator]
     aliases: Mapping[str, str]  # normalised spelling -> indicator
+    sha256: str = ""  # of the file it was read from: a refresh reads every table again when it changes
+
+    @property
+    def additive(self) -> list[str]:
+        """The indicators a cluster's figure sums (levels: GDP, population, sales …, not rates)."""
+        return [i.name for i in self.indicators.values() if i.additive]
 
     def parse(self, label: str) -> str | None:
         return self.aliases.get(normalise_label(label))
@@ -70,15 +78,17 @@ class Catalogue:
         """This catalogue and ``extra``, each known by its name."""
         extra = list(extra)
         return Catalogue(
-            {**self.indicators, **{i.name: i for i in extra}}, {**self.aliases, **{i.name: i.name for i in extra}}
+            {**self.indicators, **{i.name: i for i in extra}},
+            {**self.aliases, **{i.name: i.name for i in extra}},
+            self.sha256,
         )
 
 
 def read_catalogue(path: Path) -> Catalogue:
     """The catalogue in ``path`` (the indicators seed: indicator, aliases separated by |, base_unit,
     default_unit, additive, description)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    data = path.read_bytes()
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     indicators, aliases = {}, {}
     for row in rows:
         name = row["indicator"].strip()
@@ -98,7 +108,7 @@ def read_catalogue(path: Path) -> Catalogue:
                 known = aliases.setdefault(normalise_label(alias), name)
                 if known != name:
                     raise ValueError(f"{path}: {alias!r} names both {known} and {name}")
-    return Catalogue(indicators, aliases)
+    return Catalogue(indicators, aliases, hashlib.sha256(data).hexdigest())
 
 
 # unit spelling -> (base unit, factor to the base unit)
