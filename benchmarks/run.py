@@ -34,7 +34,8 @@ JIEBA_SAMPLE = 10_000
 FALLBACK_QUERIES = (
     """select d.city_name_zh, f.year, f.value / 1e8 as gdp_100m_yuan, f.source
     from marts.fct_city_year f join marts.dim_city d using (city_code)
-    where f.indicator = 'gdp' and d.cluster_id = 'yrd' order by f.year, f.value desc""",
+    where f.indicator = 'gdp' and d.cluster_id = 'yrd' and f.statistics_view = 'latest'
+    order by f.year, f.value desc""",
     "select * from marts.mart_cluster_year order by cluster_id, year",
     """select cluster_id, count(distinct document_id) as documents from marts.mart_document_mentions
     group by cluster_id order by documents desc""",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import fcntl
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -46,7 +48,7 @@ EXAMPLE_QUERY = """
 select d.city_name_zh as city, f.year, round(f.value / 1e8, 2) as gdp_100m_yuan, f.source
 from marts.fct_city_year as f
 join marts.dim_city as d using (city_code)
-where f.indicator = 'gdp' and f.year = 2020
+where f.indicator = 'gdp' and f.year = 2020 and f.statistics_view = 'latest' and d.is_cluster_member
 order by f.value desc
 limit 5
 """.strip()
@@ -96,8 +98,9 @@ def run_refresh(
     active = RunsFilter(job_name=job.name, statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED])
 
     def waiting() -> None:
-        console.print("Another refresh is running; waiting.")
-        console.file.flush()  # before this process blocks on the lock
+        terminal = progress.console if progress else console  # the terminal, while the run's output is logged
+        terminal.print("Another refresh is running; waiting.")
+        terminal.file.flush()  # before this process blocks on the lock
 
     # the lock first: two refreshes opening a new instance at once would both create its storage
     with exclusive_lock(settings.refresh_lock_path, on_wait=waiting):
@@ -142,33 +145,91 @@ def run_refresh(
     return outcome
 
 
+SUMMARY_CHARACTERS = 240  # of a failed check's or step's message on the terminal; the whole is in the log
+
+
+def _first_words(text: str) -> str:
+    """``text`` on one line, cut after SUMMARY_CHARACTERS (a check's sample rows can run to pages)."""
+    line = " ".join(text.split())
+    return line if len(line) <= SUMMARY_CHARACTERS else line[: SUMMARY_CHARACTERS - 1] + "…"
+
+
+def _asset_count(keys: list[str]) -> str:
+    """'46 assets (marts 13, staging 12, …)': how many were held back, by layer."""
+    if not keys:
+        return "none"
+    layers = Counter(key.split("/")[0] for key in keys)
+    return f"{len(keys)} assets ({', '.join(f'{layer} {n}' for layer, n in layers.most_common())})"
+
+
 def _metadata_text(metadata) -> str:
     return "; ".join(f"{k}={getattr(v, 'value', v)}" for k, v in (metadata or {}).items())
 
 
+REFRESH_LOGS_KEPT = 20
+
+
+@contextmanager
+def output_to(log: Path | None) -> Iterator[None]:
+    """Everything the run prints (dbt's log, Dagster's warnings) into ``log``; nothing redirected if None.
+    The folder keeps the newest REFRESH_LOGS_KEPT logs (their names sort by time)."""
+    if log is None:
+        yield
+        return
+    log.parent.mkdir(parents=True, exist_ok=True)
+    for old in sorted(log.parent.glob("refresh-*.log"))[: -REFRESH_LOGS_KEPT + 1]:
+        old.unlink(missing_ok=True)
+    with (
+        open(log, "w", encoding="utf-8") as handle,
+        redirect_stdout(handle),
+        redirect_stderr(handle),
+    ):
+        yield
+
+
 @app.command()
-def refresh(full: bool = typer.Option(False, "--full", help="Re-read every raw file, not only new and changed ones.")):
+def refresh(
+    full: bool = typer.Option(False, "--full", help="Re-read every raw file, not only new and changed ones."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print dbt's log and Dagster's warnings here."),
+):
     """Refresh: ingest the raw roots, build and test the models, publish if every blocking check passes."""
     from orchestration.serving.alerts import record_alert
 
     settings = load_settings()
     console.print(f"Refreshing from {', '.join(str(r) for r in settings.raw_roots)}" + (" (full)" if full else ""))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} steps"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    log = None if verbose else settings.warehouse_dir / "logs" / f"refresh-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    # the progress bar on the terminal (bound now), the run's own output in the log
+    terminal = Console(file=sys.stdout)
+    with (
+        output_to(log),
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} steps"),
+            TimeElapsedColumn(),
+            console=terminal,
+            transient=True,
+        ) as progress,
+    ):
         outcome = run_refresh(settings, full=full, progress=progress)
+
+    def where_the_log_is() -> None:
+        if log is not None:
+            warnings = sum(" - WARNING - " in line for line in log.read_text(encoding="utf-8").splitlines())
+            console.print(f"  dbt's log and {warnings} warnings: {log} (-v prints them here)", soft_wrap=True)
+
     if not outcome.success:
         console.print(f"[bold red]Refresh {outcome.run_id} held back: nothing was published.[/]")
+        if log is not None:  # the whole of what the terminal shortens below
+            with log.open("a", encoding="utf-8") as handle:
+                held = [*outcome.failed_checks, *outcome.failed_steps, "not materialized:", *outcome.skipped_assets]
+                handle.write("\n".join(["", *held, ""]))
+        where_the_log_is()
         for line in outcome.failed_checks:
-            console.print(f"  [red]failed check[/] {line}")
+            console.print(f"  [red]failed check[/] {_first_words(line)}")
         for line in outcome.failed_steps:
-            console.print(f"  [red]failed step[/] {line[:2000]}")
-        console.print(f"  not materialized: {', '.join(outcome.skipped_assets) or 'none'}")
+            console.print(f"  [red]failed step[/] {_first_words(line)}")
+        console.print(f"  not materialized: {_asset_count(outcome.skipped_assets)}")
         console.print(f"  serving file unchanged: {settings.serving_path}")
         record_alert(
             settings.alerts_path,
@@ -181,6 +242,7 @@ def refresh(full: bool = typer.Option(False, "--full", help="Re-read every raw f
         console.print(f"  alert recorded in {settings.alerts_path}")
         raise typer.Exit(code=1)
     console.print(f"[bold green]Refresh {outcome.run_id} published.[/]")
+    where_the_log_is()
     # paths and the URL on one line each, whatever the terminal's width: they are copied as they are
     console.print(f"  warehouse (DuckDB, read-only use): {settings.serving_path}", soft_wrap=True)
     console.print(f"  one Parquet file per mart:        {settings.parquet_dir}/", soft_wrap=True)
@@ -207,16 +269,22 @@ def status() -> None:
     if not settings.serving_path.exists():
         console.print(f"[yellow]Nothing published yet at {settings.serving_path}.[/]")
         return
+    with serving_connection() as conn:
+        refresh_id, published_at = conn.execute(
+            "select any_value(refresh_id), strftime(max(published_at), '%Y-%m-%d %H:%M:%S %Z') from meta.publication"
+        ).fetchall()[0]
+    console.print(f"Published {settings.serving_path}", soft_wrap=True)
     _print_query(
-        "select mart, row_count, published_at, inputs, inputs_last_changed_at, refresh_id "
-        "from meta.publication order by mart",
-        title=f"Published {settings.serving_path}",
+        "select mart, row_count as rows, inputs, strftime(inputs_last_changed_at, '%Y-%m-%d %H:%M') as "
+        "inputs_changed from meta.publication order by mart",
+        title=f"Marts of refresh {refresh_id[:8]}, published {published_at}",
+        no_wrap=("mart",),
     )
     _print_query(
-        "select refresh_id, any_value(refresh_passed) as passed, count(*) as checks, "
+        "select left(refresh_id, 8) as refresh, any_value(refresh_passed) as passed, count(*) as checks, "
         "count(*) filter (where outcome = 'failed_blocking') as failed, count(*) filter (where outcome = 'warned') "
-        "as warned, min(checked_at) as checked_at from marts.mart_quality_history group by refresh_id "
-        "order by checked_at desc limit 5",
+        "as warned, strftime(min(checked_at), '%Y-%m-%d %H:%M:%S') as checked_at from marts.mart_quality_history "
+        "group by refresh_id order by min(checked_at) desc limit 5",
         title="Checks of recent refreshes",
     )
     _print_query(
@@ -342,8 +410,12 @@ def _table_text(columns: list[str], rows: list[tuple]) -> str:
     return captured.get()
 
 
-def _rich_table(columns: list[str], rows: list[tuple], title: str | None = None) -> Table:
-    table = Table(*columns, title=title)
+def _rich_table(columns: list[str], rows: list[tuple], title: str | None = None, no_wrap: Iterable[str] = ()) -> Table:
+    """A table of ``rows``; the columns in ``no_wrap`` (names that are copied, such as a mart's) are
+    printed whole, the others wrap to fit the terminal."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, no_wrap=column in no_wrap)
     for row in rows:
         table.add_row(*cells(row))
     return table
@@ -376,7 +448,7 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
-def _print_query(sql: str, title: str | None = None) -> None:
+def _print_query(sql: str, title: str | None = None, no_wrap: Iterable[str] = ()) -> None:
     import duckdb
 
     with serving_connection() as conn:
@@ -386,4 +458,4 @@ def _print_query(sql: str, title: str | None = None) -> None:
             rows = cursor.fetchall()
         except duckdb.Error as exc:
             _query_error(exc)
-    console.print(_rich_table(columns, rows, title))
+    console.print(_rich_table(columns, rows, title, no_wrap))

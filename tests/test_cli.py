@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 from typer.testing import CliRunner
 
-from orchestration.cli import app, exclusive_lock
+from orchestration.cli import REFRESH_LOGS_KEPT, app, exclusive_lock, output_to
 from orchestration.config import PROJECT_ROOT, load_settings
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW
 
@@ -88,7 +88,30 @@ def test_refresh_prints_where_the_warehouse_is_and_an_example_answer(refreshed):
     assert f"{Path(env['WAREHOUSE_DIR']) / 'serving.duckdb'}" in output
     # the BI URL whole on its line, to be copied as it is, in a terminal of any width
     assert f"  BI tools (SQLAlchemy URL):        {load_settings(env).sqlalchemy_url}\n" in output
-    assert "上海市 │ 2020 │ 38700.58" in output
+    assert "上海市 │ 2020 │ 38701.0 " in output  # the latest view: the yearbook's final figure
+
+
+def test_refresh_prints_a_summary_and_leaves_dbts_log_in_a_file(refreshed):
+    env, output, *_ = refreshed
+    lines = output.splitlines()
+    assert len(lines) < 30, output
+    assert "START" not in output and "dbt" not in output.replace("dbt's log", "")
+    [log] = (Path(env["WAREHOUSE_DIR"]) / "logs").glob("refresh-*.log")
+    assert "dbt's log and " in output and str(log) in output
+    assert "PASS" in log.read_text(encoding="utf-8")  # dbt's test results are in the log
+
+
+def test_the_logs_folder_keeps_the_newest_refresh_logs(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for n in range(REFRESH_LOGS_KEPT + 5):
+        (logs / f"refresh-20260101-0000{n:02d}.log").write_text("old")
+    with output_to(logs / "refresh-20270101-000000.log"):
+        print("dbt says")
+    kept = sorted(p.name for p in logs.iterdir())
+    assert len(kept) == REFRESH_LOGS_KEPT and kept[-1] == "refresh-20270101-000000.log"
+    assert kept[0] == "refresh-20260101-000006.log"  # the oldest went
+    assert (logs / kept[-1]).read_text() == "dbt says\n"
 
 
 def test_query_reads_the_published_warehouse_and_refuses_writes(refreshed, monkeypatch):
@@ -105,17 +128,34 @@ def test_query_reads_the_published_warehouse_and_refuses_writes(refreshed, monke
         assert refused.exit_code == 1 and f"read-only: {kind} statements are refused" in refused.output
 
 
+def test_status_prints_every_marts_name_whole_at_80_columns(refreshed, monkeypatch):
+    env, *_ = refreshed
+    monkeypatch.setenv("WAREHOUSE_DIR", env["WAREHOUSE_DIR"])
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    result = runner.invoke(app, ["status"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    marts = {p.stem for p in Path(env["WAREHOUSE_DIR"], "parquet").glob("*.parquet")}
+    assert "mart_scope_claim_reconciliation" in marts
+    printed = {cell.strip() for line in result.output.splitlines() for cell in line.split("│")}
+    assert marts <= printed, marts - printed
+
+
 def test_a_held_refresh_says_which_check_failed_and_exits_non_zero(tmp_path, make_root, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "wh"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
     bad = make_root({"bad.csv": f"{OBSERVATION_HEADER}\n320100,南京市,江苏省,2016,gdp,-1,亿元,x\n"})
     monkeypatch.setenv("WAREHOUSE_RAW_ROOTS", str(bad))
-    result = runner.invoke(app, ["refresh"], env={"COLUMNS": "300"})
-    assert result.exit_code == 1
+    result = runner.invoke(app, ["refresh"], env={"COLUMNS": "80"})
+    assert result.exit_code == 1 and len(result.output.splitlines()) < 30, result.output
     assert "nothing was published" in result.output
     assert (
         "statistics_observations_expectations" in result.output
         and "city_gdp_between_1e9_and_1e14_yuan" in result.output
     )
     assert not (tmp_path / "wh" / "serving.duckdb").exists()
+    # the terminal counts what was held back; the run's log names every asset
+    assert "not materialized: " in result.output and "marts " in result.output
+    [log] = (tmp_path / "wh" / "logs").glob("refresh-*.log")
+    assert "marts/mart_cluster_year" in log.read_text(encoding="utf-8")

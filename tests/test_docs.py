@@ -54,6 +54,8 @@ def test_the_docs_site_is_one_file_that_opens_offline(published_default, monkeyp
         page.route("http*://**", lambda route: (external.append(route.request.url), route.abort()))
         page.goto(f"{settings.docs_path.as_uri()}#!/model/model.yangtze_warehouse.mart_cluster_year")
         page.get_by_text("gdp_per_capita_reported_yuan").first.wait_for(timeout=30_000)
-        page.get_by_text("One row per cluster and year").first.wait_for(timeout=30_000)
+        page.get_by_text("One row per cluster, year and view").first.wait_for(timeout=30_000)
+        details = page.inner_text("body")  # the model's details: its owner, from meta.owner
+        assert "OWNER\nanalytics-engineering" in details, details[:2000]
         save_screenshot(page.screenshot(), "dbt_docs.png")
     assert external == [], "the docs site must not need the network"

@@ -121,6 +121,9 @@ def _reference_sentence(p_index, s_index, sentence, mentions, original):
         before = [m for m in in_sentence if m.end <= start + match.start()]
         in_scope = [m for m in before if m.start >= start + scope_start]
         entity = in_scope[-1] if in_scope else before[-1] if before and _INHERITS_SUBJECT.match(scope.strip()) else None
+        denominator = entity is not None and entity.place.entity_type == "nation" and metric == "share"
+        if denominator and len(before) > 1 and text[entity.start - start - 1 : entity.start - start] == "占":
+            entity = before[-2]
         years = _reference_years(clause) or _reference_years(text[: match.start()])
         year = years or (previous["year"] if previous else None)
         previous = {

@@ -24,10 +24,12 @@ MART_TABLES = [
     "fct_document_dates",
     "fct_province_year",
     "mart_claim_reconciliation",
+    "mart_cluster_member_year",
     "mart_cluster_year",
     "mart_document_mentions",
     "mart_quality_history",
     "mart_quarantine",
+    "mart_scope_claim_reconciliation",
 ]
 
 
@@ -46,7 +48,7 @@ def test_default_refresh_publishes_every_mart_with_exact_figures(published_defau
     # 上海市2017年统计公报: 30133.86 亿元, bundled in raw/statistics
     assert refresh.serving(
         "select value, unit, original_value, original_unit from marts.fct_city_year "
-        "where city_code = '310000' and year = 2017 and indicator = 'gdp'"
+        "where city_code = '310000' and year = 2017 and indicator = 'gdp' and statistics_view = 'first_published'"
     ) == [(3013386000000.0, "yuan", "30133.86", "亿元")]
     tables = {
         t for (t,) in refresh.serving("select table_name from information_schema.tables where table_schema = 'marts'")
@@ -129,14 +131,15 @@ def test_refresh_with_shared_raw_adds_census_and_every_city(tmp_path, shared_raw
     # the census keys 上海 as 310100; SOURCES.md: 上海市 popu_2020 = 24870895
     assert refresh.serving(
         "select value, source_file like '%census_city_2010_2020.csv' from marts.fct_city_year "
-        "where city_code = '310000' and year = 2020 and indicator = 'population_census'"
+        "where city_code = '310000' and year = 2020 and indicator = 'population_census' and statistics_view = 'latest'"
     ) == [(24870895.0, True)]
     assert refresh.serving("select name_variants like '%襄樊市%' from marts.dim_city where city_code = '420600'") == [
         (True,)
     ]
     # every census unit of a cluster is found: the whole cluster has a 2020 census population
     assert refresh.serving(
-        "select cluster_id, population_cities_reported from marts.mart_cluster_year where year = 2020 order by 1"
+        "select cluster_id, population_cities_reported from marts.mart_cluster_year "
+        "where year = 2020 and statistics_view = 'latest' order by 1"
     ) == [("cy", 16), ("myr", 31), ("yrd", 26)]
 
 
@@ -232,7 +235,8 @@ def messy(tmp_path_factory) -> Refresh:
 
 def test_bad_files_are_quarantined_and_good_files_still_publish(messy):
     assert messy.serving(
-        "select city_code, value from marts.fct_city_year where year = 2016 and city_code like '33%'"
+        "select city_code, value from marts.fct_city_year "
+        "where year = 2016 and city_code like '33%' and statistics_view = 'latest'"
     ) == [("330100", 1105049000000.0)]
     held = {
         (path.rsplit("/", 1)[1], row): reason
@@ -249,7 +253,9 @@ def test_bad_files_are_quarantined_and_good_files_still_publish(messy):
 
 
 def test_a_few_bad_rows_are_quarantined_and_the_rest_published(messy):
-    assert messy.serving("select count(*) from marts.fct_city_year where year between 2001 and 2005") == [(40,)]
+    assert messy.serving(
+        "select count(*) from marts.fct_city_year where year between 2001 and 2005 and statistics_view = 'latest'"
+    ) == [(40,)]
     assert messy.serving(
         "select regexp_extract(source_file, '[^/]+$'), source_row, rule, column_name from marts.mart_quarantine "
         "where stage = 'rule'"
@@ -277,7 +283,8 @@ def test_unreadable_documents_are_quarantined_and_the_rest_publish(messy):
 def test_the_same_figure_in_wan_yuan_and_yi_yuan_agrees(messy):
     rows = messy.serving(
         "select value, source_count, source_value_spread, regexp_extract(source_file, '[^/]+$') "
-        "from marts.fct_city_year where city_code = '310000' and year = 2017 and indicator = 'gdp'"
+        "from marts.fct_city_year where city_code = '310000' and year = 2017 and indicator = 'gdp' "
+        "and statistics_view = 'latest'"
     )
     assert rows == [(3013386000000.0, 2, 0.0, "gdp_yi.csv")]  # the earlier root's file stands for both
 
@@ -285,7 +292,7 @@ def test_the_same_figure_in_wan_yuan_and_yi_yuan_agrees(messy):
 def test_a_portal_export_and_a_yearbook_page_reach_the_marts_with_an_indicator_of_the_catalogue(messy):
     assert messy.serving(
         "select indicator, value, regexp_extract(source_file, '[^/]+$') from marts.fct_city_year "
-        "where city_code = '510100' and year = 2010 order by indicator"
+        "where city_code = '510100' and year = 2010 and statistics_view = 'latest' order by indicator"
     ) == [
         ("gdp", 123450000000.0, "portal_gdp.csv"),
         ("population_year_end", 10005000.0, "yearbook_population.xlsx"),

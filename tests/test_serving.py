@@ -131,6 +131,7 @@ def test_a_bi_tool_with_the_documented_url_reads_the_marts_and_nothing_else(publ
     url = published_default.settings.sqlalchemy_url
     assert url.endswith("?access_mode=read_only&enable_external_access=false&lock_configuration=true")
     assert url.split("serving.duckdb")[1] in README.read_text(encoding="utf-8")
+    clusters = published_default.serving("select count(*) from marts.mart_cluster_year")  # closed before the engine
     engine = sqlalchemy.create_engine(url)
     try:
         for sql, refused in [
@@ -146,7 +147,7 @@ def test_a_bi_tool_with_the_documented_url_reads_the_marts_and_nothing_else(publ
                     conn.execute(sqlalchemy.text(sql))
         with engine.connect() as conn:
             rows = conn.execute(sqlalchemy.text("select count(*) from marts.mart_cluster_year")).fetchall()
-        assert rows == [(15,)]
+        assert rows == clusters and clusters[0][0] > 0
     finally:
         engine.dispose()
 

@@ -91,8 +91,9 @@ def test_spark_build_succeeds_and_reads_the_lake(spark_build):
     assert list((settings.lake_dir / "documents" / "document_claims").glob("part-*.parquet"))
     checks = [e for e in spark_build.result.all_events if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION]
     failed = [e.event_specific_data.check_name for e in checks if not e.event_specific_data.passed]
-    # the dbt tests ran on Spark too; only the warn-level truncated-document test may fail, as on DuckDB
-    assert len(checks) > 50 and set(failed) <= {"documents_are_complete"}
+    # the dbt tests ran on Spark too; only the warn-level tests may fail, as on DuckDB (the truncated
+    # document, and the sources that disagree on a figure)
+    assert len(checks) > 50 and set(failed) <= {"documents_are_complete", "sources_agree_on_city_year"}
 
 
 @pytest.mark.parametrize("mart", [m for m in MART_TABLES if m != "mart_quality_history"])

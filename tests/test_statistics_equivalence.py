@@ -22,6 +22,7 @@ from orchestration.raw_files.decoding import DecodeError, RawFile, decode
 from orchestration.statistics import reader as st
 from orchestration.statistics.reader import EMPTY_CELLS, FileProblem, parse_statistics_file
 from orchestration.statistics.units import ValueProblem, normalise_label, parse_number
+from orchestration.statistics.vintages import parse_published_on, parse_vintage
 from tests.conftest import CATALOGUE
 
 # ---------------------------------------------------------------------------------------------
@@ -67,11 +68,14 @@ def _reference_row(number, cells, header, columns, layout, observations, quarant
         return 0
     cells = cells + [""] * (len(header) - len(cells))
     role = {c.role: cells[c.index].strip() for c in columns if c.role}
-    try:
-        region_code = st._region_code(role.get("code", ""))
-    except ValueProblem as exc:
-        quarantine.append(st._problem(number, "code", role.get("code"), str(exc)))
-        return 0
+    read = {}
+    for name, parse in (("code", st._region_code), ("vintage", parse_vintage), ("published_on", parse_published_on)):
+        try:
+            read[name] = parse(role[name]) if role.get(name) else None
+        except ValueProblem as exc:
+            quarantine.append(st._problem(number, name, role[name], str(exc)))
+            return 0
+    region_code = read["code"]
     if not region_code and not role.get("name"):
         quarantine.append(st._problem(number, "name", "", "row names no region (code and name empty)"))
         return 0
@@ -83,6 +87,8 @@ def _reference_row(number, cells, header, columns, layout, observations, quarant
         "publication": role.get("source") or None,
         "verification": role.get("verification") or None,
         "verification_note": role.get("verification_note") or None,
+        "vintage": read["vintage"],
+        "published_on": read["published_on"],
     }
     empty = 0
     for column in columns:
@@ -148,6 +154,8 @@ NAMES = ["上海市", "南京市", " 杭州市 ", "", "\u3000"]
 INDICATORS = ["gdp", "GDP", "地区生产总值", "常住人口", "gdp_growth_real", "tourist_arrivals", "", "population_census"]
 UNITS = ["亿元", "万元", "元", "万亿元", "万人", "人", "%", "亿美元", "", " 亿元 "]
 YEARS = ["2016", "2017年", "2020.0", "20x6", "1800", "", " 2019 "]
+VINTAGE_TEXTS = ["", "first_release", "初步核算", " 最终核实 ", "revised", "estimate"]
+DATE_TEXTS = ["", "2018-02-26", "2019年3月1日", "2018-02-30", "soon"]
 VALUES = [
     "30133.86",
     "-12.5",
@@ -196,9 +204,9 @@ def _value(rng: random.Random) -> str:
 
 
 def long_table(rng: random.Random) -> list[list[str]]:
-    header = ["admin_code", "region_name", "year", "indicator", "value", "unit", "source"]
+    header = ["admin_code", "region_name", "year", "indicator", "value", "unit", "source", "vintage", "published_on"]
     if rng.random() < 0.3:
-        header = ["行政区划代码", "城市", "年份", "指标", "数值", "单位", "备注"]
+        header = ["行政区划代码", "城市", "年份", "指标", "数值", "单位", "备注", "口径", "发布日期"]
     rows = [header]
     for _ in range(rng.randint(0, 40)):
         rows.append(
@@ -210,6 +218,8 @@ def long_table(rng: random.Random) -> list[list[str]]:
                 _value(rng),
                 _cell(rng, UNITS),
                 rng.choice(["公报", "", "年鉴"]),
+                _cell(rng, VINTAGE_TEXTS),
+                _cell(rng, DATE_TEXTS),
             ]
         )
     return rows

@@ -1,5 +1,6 @@
 """Statistics: every table under ``<raw root>/statistics/`` into the lake's statistics tables."""
 
+import hashlib
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -46,7 +47,7 @@ TABLES = {  # lake table -> (columns, description)
         "reach the models.",
     ),
 }
-CATALOGUE_FILE = "_catalogue.sha256"  # beside the manifest: the catalogue the version's files were read with
+READER_FILE = "_reader.sha256"  # beside the manifest: the catalogue and columns the version's files were read with
 NEW_ROWS = {
     "statistics_observations": "observations",
     "statistics_quarantine": "quarantine",
@@ -71,11 +72,13 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
         path: rank for rank, folder in enumerate(settings.raw_dirs("statistics")) for path in statistics_files([folder])
     }
     previous = read_state(manifest_path(settings.lake_dir, "statistics"))
-    # a catalogue that changed reads every file again: an indicator it adds was quarantined as unknown
+    # a catalogue that changed reads every file again (an indicator it adds was quarantined as unknown), as
+    # do new columns of the figures (the kept rows would lack them)
     catalogue = read_catalogue(SEEDS_DIR / "indicators.csv")
-    read_with = manifest_path(settings.lake_dir, "statistics").with_name(CATALOGUE_FILE)
-    if previous and not full and (not read_with.is_file() or read_with.read_text() != catalogue.sha256):
-        context.log.info("the indicator catalogue changed since the last refresh: every statistics file is read")
+    reader = hashlib.sha256(f"{catalogue.sha256}\n{OBSERVATION_COLUMNS}".encode()).hexdigest()
+    read_with = manifest_path(settings.lake_dir, "statistics").with_name(READER_FILE)
+    if previous and not full and (not read_with.is_file() or read_with.read_text() != reader):
+        context.log.info("the indicator catalogue or the figures' columns changed: every statistics file is read")
         full = True
     changes = detect_changes(list(ranked), previous, full, hash_new=False)
     new, hashes = read_statistics({path: ranked[path] for path in changes.changed}, loaded_at, catalogue)
@@ -114,7 +117,7 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
             )
             state = state_after(changes, previous, hashes, loaded_at)
             write_state(version.manifest, state)
-            replace_text(version.manifest.with_name(CATALOGUE_FILE), catalogue.sha256)
+            replace_text(version.manifest.with_name(READER_FILE), reader)
         quarantined = conn.sql(
             "select source_file, source_row, reason "
             f"from read_parquet('{parquet_glob(lake / 'statistics_quarantine')}') where loaded_at = ? limit 10",

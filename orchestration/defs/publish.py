@@ -123,13 +123,13 @@ def inputs_changed_at(instance: dg.DagsterInstance) -> dict[str, datetime]:
 PREVIEW_SQL = """
 select cluster_id, year, gdp_cities_reported || '/' || member_count as gdp_reported_by,
        round(coalesce(gdp_yuan, gdp_reported_yuan) / 1e8, 2) as gdp_100m_yuan, gdp_yuan is not null as complete,
-       round(share_of_national_gdp_reported * 100, 2) as share_of_national_pct_at_least
-from marts.mart_cluster_year order by cluster_id, year
+       gdp_vintage_mix, round(share_of_national_gdp_reported * 100, 2) as share_of_national_pct_at_least
+from marts.mart_cluster_year where statistics_view = 'latest' and year >= 2016 order by cluster_id, year
 """
 
 
 def cluster_year_preview(serving_path: Path) -> str:
-    """mart_cluster_year as the UI shows it on the publication (Markdown)."""
+    """mart_cluster_year as the UI shows it on the publication (Markdown): the latest view from 2016."""
     conn = connect_reader(serving_path)
     try:
         return conn.sql(PREVIEW_SQL).df().to_markdown(index=False)

@@ -250,6 +250,15 @@ def _paragraph_claims(
             # continuation, the nearest one earlier in the sentence
             if mention[0] >= scope_start or _INHERITS_SUBJECT.match(text[scope_start:at].strip()):
                 entity = mention[2]
+                # "中部地区…占全国的比重为22.13%": the nation after 占 is a share's denominator, not its subject
+                if (
+                    metric == "share"
+                    and entity.entity_type == "nation"
+                    and text[mention[0] - 1 : mention[0]] == "占"
+                    and last
+                    and found[last - 1][0] >= start
+                ):
+                    entity = found[last - 1][2]
         year_index = bisect_right(year_ends, at) - 1
         if year_index >= 0 and years[year_index][0] >= start:
             year = years[year_index][2]

@@ -17,9 +17,11 @@ from pathlib import Path
 from orchestration.serving.query import connect_reader
 
 CLUSTER_COLOURS = {"yrd": "#1f77b4", "myr": "#d62728", "cy": "#2ca02c"}
-STATUS_COLOURS = {"agrees": "#2ca02c", "differs": "#d62728", "no_statistic": "#7f7f7f"}
+# the two statistical views of mart_cluster_year and how a line of each is drawn
+VIEWS = {"latest": ("latest available", ""), "first_published": ("as first published", "6 4")}
+STATUS_COLOURS = {"agrees": "#2ca02c", "differs": "#d62728", "incomplete": "#ff7f0e", "no_statistic": "#7f7f7f"}
 WIDTH, HEIGHT = 640, 300
-MARGIN = {"left": 84, "right": 130, "top": 16, "bottom": 36}
+MARGIN = {"left": 84, "right": 150, "top": 16, "bottom": 36}
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Series:
     label: str
     colour: str
     points: Sequence[Point]
+    view: str = "latest"  # a mart_cluster_year statistics_view: latest drawn solid, first_published dashed
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,7 @@ class Chart:
 
 
 CLUSTER_CHARTS = [
-    Chart(
-        "gdp", "GDP by cluster", "gdp_yuan", "gdp_reported_yuan", "亿元", 1e8, "Sum of the members' first-release GDP."
-    ),
+    Chart("gdp", "GDP by cluster", "gdp_yuan", "gdp_reported_yuan", "亿元", 1e8, "Sum of the members' GDP."),
     Chart(
         "population",
         "Population by cluster",
@@ -99,6 +100,18 @@ CLUSTER_CHARTS = [
 ]
 
 
+# the claims about one place, and those about several (counts, sums, shares, ranks), with an official value
+CLAIMS_SQL = """
+select entity_name, metric, year, claimed_value, official_value, status, qualifier
+from marts.mart_claim_reconciliation where official_value is not null
+union all
+select coalesce(scope_code, 'named clusters'), claim_type || ' ' || indicator, year, claimed_value, official_value,
+       status, qualifier
+from marts.mart_scope_claim_reconciliation where official_value is not null
+order by status, entity_name, metric, year
+"""
+
+
 def build_report(serving_path: Path) -> str:
     """The report as one HTML document, from the marts in ``serving_path`` (opened read-only)."""
     conn = connect_reader(serving_path)
@@ -106,12 +119,8 @@ def build_report(serving_path: Path) -> str:
         clusters = conn.sql(
             "select cluster_id, cluster_short_name_zh, member_count from marts.dim_cluster order by cluster_id"
         ).fetchall()
-        years = conn.sql("select * from marts.mart_cluster_year order by cluster_id, year").df()
-        claims = conn.sql(
-            "select entity_name, metric, year, claimed_value, official_value, status, qualifier "
-            "from marts.mart_claim_reconciliation where official_value is not null "
-            "order by status, entity_name, metric, year"
-        ).fetchall()
+        years = conn.sql("select * from marts.mart_cluster_year order by cluster_id, statistics_view, year").df()
+        claims = conn.sql(CLAIMS_SQL).fetchall()
         unmatched_claims = conn.execute(
             "select count(*) from marts.mart_claim_reconciliation where official_value is null"
         ).fetchall()[0][0]
@@ -126,12 +135,15 @@ def build_report(serving_path: Path) -> str:
                 cluster_id,
                 name,
                 CLUSTER_COLOURS.get(cluster_id, "#555"),
-                [_point(row, chart) for _, row in years[years.cluster_id == cluster_id].iterrows()],
+                [_point(row, chart) for _, row in _rows_of(years, cluster_id, view).iterrows()],
+                view,
             )
             for cluster_id, name, _ in clusters
+            for view in VIEWS
         ]
         table = _series_table(series, chart, years)
         sections.append(_figure(chart, line_chart(series, chart), table))
+    sections.append(_structure_figure(years, clusters))
     sections.append(_claims_figure(claims, unmatched_claims))
     published_at, refresh_id = published
     return PAGE.format(
@@ -139,6 +151,10 @@ def build_report(serving_path: Path) -> str:
         clusters=html.escape(", ".join(f"{name} ({count} members)" for _, name, count in clusters)),
         sections="\n".join(sections),
     )
+
+
+def _rows_of(years, cluster_id: str, view: str):
+    return years[(years.cluster_id == cluster_id) & (years.statistics_view == view)]
 
 
 def _point(row, chart: Chart) -> Point:
@@ -160,8 +176,9 @@ def write_report(serving_path: Path, output: Path) -> Path:
 
 
 def line_chart(series: Sequence[Series], chart: Chart) -> str:
-    """Solid lines and dots for complete figures; hollow dots, unconnected, for figures over the members
-    that reported (those cover different members from year to year)."""
+    """Lines and dots for complete figures (solid lines and round dots for the latest view, dashed lines
+    and squares as first published); hollow marks, unconnected, for figures over the members that
+    reported (those cover different members from year to year)."""
     values = [p.y / chart.scale for s in series for p in s.points if p.y is not None]
     xs = sorted({p.x for s in series for p in s.points})
     if not values:
@@ -170,37 +187,126 @@ def line_chart(series: Sequence[Series], chart: Chart) -> str:
     x_of = _linear(xs[0], xs[-1] if xs[-1] > xs[0] else xs[0] + 1, MARGIN["left"], WIDTH - MARGIN["right"])
     y_of = _linear(low, high, HEIGHT - MARGIN["bottom"], MARGIN["top"])
     parts = _axes(y_of, low, high, chart.unit)
-    parts += [f'<text x="{x_of(x):.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="tick">{x}</text>' for x in xs]
-    for index, s in enumerate(series):
+    step = max(1, math.ceil(len(xs) / 10))  # at most about ten year labels
+    parts += [
+        f'<text x="{x_of(x):.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="tick">{x}</text>'
+        for x in xs
+        if (x - xs[0]) % step == 0
+    ]
+    for s in series:
+        dash = f' stroke-dasharray="{VIEWS[s.view][1]}"' if VIEWS[s.view][1] else ""
         for run in _runs(s.points):
             path = " ".join(
                 f"{'M' if i == 0 else 'L'}{x_of(p.x):.1f},{y_of(p.y / chart.scale):.1f}" for i, p in enumerate(run)
             )
-            parts.append(f'<path d="{path}" fill="none" stroke="{s.colour}" stroke-width="2.5"/>')
+            parts.append(f'<path d="{path}" fill="none" stroke="{s.colour}" stroke-width="2"{dash}/>')
         for p in s.points:
             if p.y is None:
                 continue
-            label = f"{s.label} {p.x}: {_format(p.y / chart.scale, chart.digits)} {chart.unit}"
+            label = f"{s.label} {p.x}, {VIEWS[s.view][0]}: {_format(p.y / chart.scale, chart.digits)} {chart.unit}"
             label += "" if p.complete else f" — incomplete: {p.note}"
-            fill = s.colour if p.complete else "white"
-            parts.append(
-                f'<circle class="mark" cx="{x_of(p.x):.1f}" cy="{y_of(p.y / chart.scale):.1f}" r="4" '
-                f'fill="{fill}" stroke="{s.colour}" stroke-width="2" data-series="{s.key}" data-x="{p.x}" '
-                f'data-complete="{str(p.complete).lower()}" data-value="{p.y!r}">'
-                f"<title>{html.escape(label)}</title></circle>"
+            attributes = (
+                f'class="mark" fill="{s.colour if p.complete else "white"}" stroke="{s.colour}" stroke-width="1.5" '
+                f'data-series="{s.key}" data-view="{s.view}" data-x="{p.x}" '
+                f'data-complete="{str(p.complete).lower()}" data-value="{p.y!r}"'
             )
+            parts.append(_marker(s.view, x_of(p.x), y_of(p.y / chart.scale), attributes, html.escape(label)))
+    labels = list(dict.fromkeys((s.label, s.colour) for s in series))
+    legend_x = WIDTH - MARGIN["right"] + 16
+    for index, (label, colour) in enumerate(labels):
         legend_y = MARGIN["top"] + 18 * index + 8
         parts.append(
-            f'<rect x="{WIDTH - MARGIN["right"] + 16}" y="{legend_y - 8}" width="14" height="4" fill="{s.colour}"/>'
-            f'<text x="{WIDTH - MARGIN["right"] + 36}" y="{legend_y}" class="legend">{html.escape(s.label)}</text>'
+            f'<rect x="{legend_x}" y="{legend_y - 8}" width="14" height="4" fill="{colour}"/>'
+            f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">{html.escape(label)}</text>'
         )
-    legend_y = MARGIN["top"] + 18 * len(series) + 14
+    for index, (view, (name, dash)) in enumerate(VIEWS.items()):
+        legend_y = MARGIN["top"] + 18 * (len(labels) + index) + 14
+        parts.append(
+            f'<line x1="{legend_x}" y1="{legend_y - 4}" x2="{legend_x + 14}" y2="{legend_y - 4}" stroke="#555" '
+            f'stroke-width="2" stroke-dasharray="{dash or "none"}"/>'
+            + _marker(view, legend_x + 7, legend_y - 4, 'fill="#555"', name)
+            + f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">{name}</text>'
+        )
+    legend_y = MARGIN["top"] + 18 * (len(labels) + len(VIEWS)) + 20
     parts.append(
-        f'<circle cx="{WIDTH - MARGIN["right"] + 23}" cy="{legend_y - 4}" r="4" fill="white" stroke="#555" '
-        f'stroke-width="2"/><text x="{WIDTH - MARGIN["right"] + 36}" y="{legend_y}" class="legend">'
-        "reported only</text>"
+        _marker("latest", legend_x + 7, legend_y - 4, 'fill="white" stroke="#555" stroke-width="1.5"', "reported only")
+        + f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">reported only</text>'
     )
     return _svg(chart.title, parts)
+
+
+def _marker(view: str, x: float, y: float, attributes: str, title: str) -> str:
+    """A dot (latest view) or a square (first published) at (x, y)."""
+    if view == "latest":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" {attributes}><title>{title}</title></circle>'
+    return f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" {attributes}><title>{title}</title></rect>'
+
+
+SECTORS = {
+    "primary_sector_share": ("primary", "#8c6d31"),
+    "secondary_sector_share": ("secondary", "#6b6ecf"),
+    "tertiary_sector_share": ("tertiary", "#e7969c"),
+}
+STRUCTURE_YEARS = (2000, 2005, 2010, 2015, 2020)  # and the last year with figures
+
+
+def structure_years(years, cluster_id: str) -> list[int]:
+    """The years of the industry structure chart for a cluster: STRUCTURE_YEARS and its last year, of
+    those with every member's three sectors in the latest view."""
+    rows = _rows_of(years, cluster_id, "latest")
+    complete = sorted(int(y) for y in rows[rows.tertiary_sector_share.notna()].year)
+    return [y for y in complete if y in STRUCTURE_YEARS or y == complete[-1]]
+
+
+def _structure_figure(years, clusters: Sequence[tuple]) -> str:
+    """Each cluster's value added by sector, as shares of the three sectors' sum, in a few years."""
+    row_height, left = 20, 150
+    x_of = _linear(0, 1, left, WIDTH - 40)
+    rows = [(cluster_id, name, structure_years(years, cluster_id)) for cluster_id, name, _ in clusters]
+    height = MARGIN["top"] + 40 + row_height * sum(max(len(ys), 1) for *_, ys in rows)
+    parts, table, y = [], [], MARGIN["top"]
+    for cluster_id, name, cluster_years in rows:
+        latest = _rows_of(years, cluster_id, "latest").set_index("year")
+        if not cluster_years:
+            parts.append(
+                f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" class="legend">{html.escape(name)}</text>'
+                f'<text x="{left}" y="{y + 14}" class="tick">no year with all members\' three sectors</text>'
+            )
+            y += row_height
+            continue
+        for year in cluster_years:
+            start = 0.0
+            label = f"{name} {year}"
+            parts.append(
+                f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" class="legend">{html.escape(label)}</text>'
+            )
+            for column, (sector, colour) in SECTORS.items():
+                share = float(latest.at[year, column])
+                title = html.escape(f"{label}: {sector} sector {share:.1%} of value added")
+                width = x_of(start + share) - x_of(start)
+                parts.append(
+                    f'<rect class="mark" x="{x_of(start):.1f}" y="{y + 3}" width="{width:.1f}" '
+                    f'height="{row_height - 6}" fill="{colour}" data-series="{cluster_id}" data-x="{year}" '
+                    f'data-sector="{sector}" data-value="{share!r}"><title>{title}</title></rect>'
+                )
+                start += share
+            table.append((label, *(f"{latest.at[year, c]:.1%}" for c in SECTORS)))
+            y += row_height
+    for tick in (0, 0.25, 0.5, 0.75, 1):
+        parts.append(f'<text x="{x_of(tick):.1f}" y="{y + 16}" text-anchor="middle" class="tick">{tick:.0%}</text>')
+    for index, (sector, colour) in enumerate(SECTORS.values()):
+        x = left + 110 * index
+        parts.append(
+            f'<rect x="{x}" y="{y + 26}" width="12" height="10" fill="{colour}"/>'
+            f'<text x="{x + 16}" y="{y + 35}" class="legend">{sector}</text>'
+        )
+    caption = (
+        "Value added of the primary, secondary and tertiary sectors as shares of their sum, latest available "
+        "figures, in a year only when every member has all three (a cluster without such a year is named)."
+    )
+    header = ("cluster, year", *(sector for sector, _ in SECTORS.values()))
+    svg = _svg("Industry structure by cluster", parts, height)
+    return _figure_html("industry_structure", "Industry structure by cluster", svg, _table(header, table), caption)
 
 
 def dot_chart(rows: Sequence[tuple[str, float, str, str]], low: float = 0.5, high: float = 1.5) -> str:
@@ -243,7 +349,9 @@ def _claims_figure(claims: Sequence[tuple], unmatched: int) -> str:
     counts = {status: sum(1 for r in rows if r[2] == status) for status in STATUS_COLOURS}
     caption = (
         "Each quantity a document states about a place, metric and year, set against the published statistic "
-        f"(dots outside 0.5–1.5× are drawn at the edge). Agrees: {counts['agrees']}, differs: {counts['differs']}; "
+        "(dots outside 0.5–1.5× are drawn at the edge), and each claim about several places: a count of cities, "
+        "a combined figure, a share or a rank (counted over members; incomplete when some lack a figure). "
+        f"Agrees: {counts['agrees']}, differs: {counts['differs']}, incomplete: {counts['incomplete']}; "
         f"{unmatched} more claims have no statistic to compare with. 'At least' claims (超过, 以上) agree when the "
         "statistic is at least the claimed value."
     )
@@ -255,8 +363,10 @@ def _claims_figure(claims: Sequence[tuple], unmatched: int) -> str:
 
 def _figure(chart: Chart, svg: str, table: str) -> str:
     caption = (
-        f"{chart.caption} A filled dot is the whole cluster; a hollow dot covers only the members with a "
-        "figure that year (hover for how many), so hollow dots of different years are not comparable."
+        f"{chart.caption} Solid lines and dots: the latest available figures (revisions and yearbook finals "
+        "included); dashed lines and squares: each figure as first published. A filled mark is the whole "
+        "cluster; a hollow one covers only the members with a figure that year (hover for how many), so hollow "
+        "marks of different years are not comparable."
     )
     return _figure_html(chart.chart_id, f"{chart.title} ({chart.unit})", svg, table, caption)
 
@@ -274,11 +384,12 @@ def _series_table(series: Sequence[Series], chart: Chart, years) -> str:
     rows = []
     for s in series:
         points = {p.x: p for p in s.points}
-        rows.append((s.label, *(_cell(points.get(x), chart) for x in xs)))
+        name = f"{s.label}, {VIEWS[s.view][0]}"
+        rows.append((name, *(_cell(points.get(x), chart) for x in xs)))
         if chart.table_extra:
             label, column = chart.table_extra
-            extra = years[years.cluster_id == s.key].set_index("year")[column]
-            rows.append((f"{s.label} {label}", *("" if _missing(extra.get(x)) else f"{extra[x]:.3f}" for x in xs)))
+            extra = _rows_of(years, s.key, s.view).set_index("year")[column]
+            rows.append((f"{name}: {label}", *("" if _missing(extra.get(x)) else f"{extra[x]:.3f}" for x in xs)))
     note = "* over the members that reported only"
     return _table(("cluster", *map(str, xs)), rows) + f'<p class="meta">{note}</p>'
 
@@ -373,8 +484,9 @@ td:first-child, th:first-child {{ text-align: left; }}
 <body>
 <h1>Yangtze city clusters</h1>
 <p class="meta">From the published warehouse: {published}. Clusters: {clusters}.
-Figures are first-release statistics (statistical bulletins); a cluster total is drawn only for years in which
-every member has a figure. Members that belong to a cluster only in part are counted whole.</p>
+Each chart draws both statistical views of the marts: the latest available figure of every member (solid) and
+each figure as first published (dashed). A line joins only years in which every member has a figure.
+Members that belong to a cluster only in part are counted whole.</p>
 {sections}
 </body></html>
 """

@@ -46,6 +46,7 @@ import pyarrow.csv as pacsv
 
 from orchestration.raw_files.decoding import DecodeError, RawFile, content_refusal, decode
 from orchestration.statistics.units import Catalogue, ValueProblem, normalise_label, parse_number, split_label_unit
+from orchestration.statistics.vintages import parse_published_on, parse_vintage
 
 # The census file carries polygon WKT in one column: far beyond csv's 128 KiB default.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -90,6 +91,8 @@ ROLE_ALIASES: dict[str, set[str]] = {
     "source": {"source", "来源", "数据来源", "出处"},
     "verification": {"verification", "核实方式"},
     "verification_note": {"verification_note", "核实说明"},
+    "vintage": {"vintage", "口径", "数据口径", "版本", "数据版本"},
+    "published_on": {"published_on", "发布日期", "发布时间", "公布日期"},
 }
 _ROLE_OF = {alias: role for role, aliases in ROLE_ALIASES.items() for alias in aliases}
 _YEAR_HEADER = re.compile(r"(\d{4})年?")
@@ -118,6 +121,8 @@ OBSERVATION_SCHEMA = pa.schema(
         ("publication", CODED),
         ("verification", CODED),
         ("verification_note", CODED),
+        ("vintage", CODED),
+        ("published_on", CODED),
         ("year", pa.int32()),
         ("indicator", CODED),
         ("value", pa.float64()),
@@ -126,7 +131,8 @@ OBSERVATION_SCHEMA = pa.schema(
         ("original_unit", CODED),
     ]
 )
-_REGION_ROLES = ("code", "name", "province", "source", "verification", "verification_note")
+# a row's region and provenance: read once per distinct combination
+_REGION_ROLES = ("code", "name", "province", "source", "verification", "verification_note", "vintage", "published_on")
 _FIGURE_ROLES = ("indicator", "unit", "year")
 QUARANTINE_SCHEMA = pa.schema(
     [("source_row", pa.int64()), ("column_name", pa.string()), ("raw_value", pa.string()), ("reason", pa.string())]
@@ -149,9 +155,12 @@ class ParsedFile:
     empty_cells: int = 0
     error: str | None = None
     # what lines above or below the table say (a portal export's 指标/单位 lines, a yearbook's title and
-    # notes): the indicator and unit of its year columns, and the lines themselves
+    # notes): the indicator and unit of its year columns, the vintage and publication date of its
+    # figures (口径：, 发布日期：), and the lines themselves
     file_indicator: str | None = None
     file_unit: str | None = None
+    file_vintage: str | None = None
+    file_published_on: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -364,7 +373,7 @@ def _block_size(data: bytes) -> int:
 
 
 _HEADER_SEARCH_ROWS = 20  # a header further down than this is no table's
-_META_LINE = re.compile(r"(数据库|指标|时间|地区|单位|计量单位|单位名称)[:：](.*)")
+_META_LINE = re.compile(r"(数据库|指标|时间|地区|单位|计量单位|单位名称|[^:：]{1,8})[:：](.*)")
 _NOTE_STARTS = ("注", "备注", "说明", "数据来源", "资料来源", "来源", "source", "note")
 
 
@@ -398,6 +407,8 @@ def _published_table(
             parsed.file_unit = unit or parsed.file_unit
         elif meta and meta.group(1) in ("单位", "计量单位"):
             parsed.file_unit = meta.group(2) or parsed.file_unit
+        elif meta and _ROLE_OF.get(meta.group(1)) in ("vintage", "published_on") and meta.group(2):
+            setattr(parsed, f"file_{_ROLE_OF[meta.group(1)]}", meta.group(2))
         elif parsed.file_indicator is None:
             title = normalise_label(line)
             parsed.file_indicator = next(
@@ -565,17 +576,24 @@ def _convert(
     present = [r for r in _REGION_ROLES if r in role_index]
     region_of, firsts = _groups([column(role_index[r]) for r in present], rows)
     keys = {r: column(role_index[r]).take(firsts).to_pylist() for r in present}
+    file_level = {"vintage": parsed.file_vintage or "", "published_on": parsed.file_published_on or ""}
     regions = []
     for rkey in range(len(firsts)):
         role = {r: keys[r][rkey].strip() if r in keys else "" for r in _REGION_ROLES}
-        try:
-            code, problem = _region_code(role["code"]), None
-        except ValueProblem as exc:
-            code, problem = None, ("code", role["code"], str(exc))
-        if problem is None and not code and not role["name"]:
+        role |= {r: role[r] or file_level[r] for r in file_level}
+        problem = None
+        for name, parse in (("code", _region_code), ("vintage", parse_vintage), ("published_on", parse_published_on)):
+            try:
+                role[name] = role[name] and parse(role[name])
+            except ValueProblem as exc:
+                problem, role[name] = problem or (name, role[name], str(exc)), ""
+        if problem is None and not role["code"] and not role["name"]:
             problem = ("name", "", "row names no region (code and name empty)")
-        regions.append((code, *(role[r] or None for r in _REGION_ROLES[1:]), *(problem or (None, None, None))))
-    region = [pa.array(list(values_), text) for values_ in (list(zip(*regions, strict=True)) or [()] * 9)]
+        regions.append((*(role[r] or None for r in _REGION_ROLES), *(problem or (None, None, None))))
+    width_of_region = len(_REGION_ROLES)
+    region = [
+        pa.array(list(values_), text) for values_ in (list(zip(*regions, strict=True)) or [()] * (width_of_region + 3))
+    ]
     region_ok = np.array([r[-1] is None for r in regions], dtype=bool)
 
     # What a value column means in a row: once per distinct (indicator, unit, year) and column.
@@ -622,7 +640,7 @@ def _convert(
     parsed.observation_table = pa.table(
         [
             pa.array(source_rows.astype(np.int32)[figure_row]),
-            *(pa.DictionaryArray.from_arrays(region_at, array) for array in region[:6]),
+            *(pa.DictionaryArray.from_arrays(region_at, array) for array in region[:width_of_region]),
             pa.array(years[figure_context]),
             of_contexts([x.indicator for _, x in contexts]),
             pa.array(np.concatenate([b.value for b in blocks])),
@@ -648,7 +666,8 @@ def _convert(
     bad_rows = np.flatnonzero(~region_ok[region_of])
     if len(bad_rows):
         # a blank row names no region but is no problem either
-        named = pc.equal(region[6].take(region_of[bad_rows]), "name").to_numpy(zero_copy_only=False)
+        column_of, value_of, reason_of = region[width_of_region:]
+        named = pc.equal(column_of.take(region_of[bad_rows]), "name").to_numpy(zero_copy_only=False)
         blank = np.ones(len(bad_rows), dtype=bool)
         for i in range(width):
             trimmed = pc.utf8_trim(column(i).take(bad_rows), WHITESPACE)
@@ -660,9 +679,9 @@ def _convert(
                 {
                     "source_row": pa.array(source_rows[bad_rows]),
                     "position": pa.array(np.zeros(len(bad_rows), dtype=np.int64)),
-                    "column_name": region[6].take(at),
-                    "raw_value": region[7].take(at),
-                    "reason": region[8].take(at),
+                    "column_name": column_of.take(at),
+                    "raw_value": value_of.take(at),
+                    "reason": reason_of.take(at),
                 }
             )
         )

@@ -22,7 +22,7 @@ OBSERVATION_COLUMNS = """
     source_file varchar, file_sha256 varchar, source_row integer, raw_root_rank integer, loaded_at timestamptz,
     region_code varchar, region_name varchar, province_name varchar, year integer, indicator varchar,
     value double, unit varchar, original_value varchar, original_unit varchar, publication varchar,
-    verification varchar, verification_note varchar
+    verification varchar, verification_note varchar, vintage varchar, published_on varchar
 """
 QUARANTINE_COLUMNS = """
     source_file varchar, file_sha256 varchar, source_row integer, column_name varchar, raw_value varchar,

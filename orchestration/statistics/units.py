@@ -1,5 +1,5 @@
 """Indicators (the catalogue, read from the indicators seed) and units of the statistics, and conversion
-to base units (yuan, persons, percent, km2)."""
+to base units (yuan, persons, households, percent, km2)."""
 
 from __future__ import annotations
 
@@ -131,6 +131,9 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "%": ("percent", Decimal(1)),
     "percent": ("percent", Decimal(1)),
     "百万人民币": ("yuan", Decimal(10) ** 6),
+    "户": ("households", Decimal(1)),
+    "households": ("households", Decimal(1)),
+    "万户": ("households", Decimal(10) ** 4),
     "平方公里": ("km2", Decimal(1)),
     "平方千米": ("km2", Decimal(1)),
     "km2": ("km2", Decimal(1)),

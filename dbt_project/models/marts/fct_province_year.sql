@@ -1,6 +1,5 @@
-with selected as (
-    select * from {{ ref('int_region_year_selected') }}
-    where source_rank = 1
+with figures as (
+    select * from {{ ref('int_region_year_views') }}
 ),
 
 regions as (
@@ -8,21 +7,9 @@ regions as (
 )
 
 select
-    selected.resolved_region_code as region_code,
+    figures.region_code,
     regions.region_name_zh,
     regions.region_level,
-    selected.year,
-    selected.indicator,
-    selected.value,
-    selected.unit,
-    selected.original_value,
-    selected.original_unit,
-    selected.publication as source,
-    selected.verification,
-    selected.verification_note,
-    selected.source_file,
-    selected.source_row,
-    selected.source_count,
-    selected.source_value_spread
-from selected
-inner join regions on selected.resolved_region_code = regions.region_code
+    {{ star_except('figures', ['region_code']) }}
+from figures
+inner join regions on figures.region_code = regions.region_code

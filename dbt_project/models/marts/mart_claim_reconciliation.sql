@@ -1,8 +1,7 @@
 -- One row per claim that names a place, a metric the statistics carry and a year, beside the
--- official figure. Tolerances: exact claims within 0.1% (0.05 points for growth), 约/左右 within 2%
--- (0.3 points), 预计 within 1% (0.2 points); 超过/逾/以上/多 agree when the official figure is at least
--- the claimed one. Incremental on DuckDB: a refresh redoes the documents of new, changed and deleted
--- files only, and every document when an official figure changes.
+-- official figure as first published (what the document's author could know). Tolerances and
+-- qualifiers: macros/claim_status.sql. Incremental on DuckDB: a refresh redoes the documents of new,
+-- changed and deleted files only, and every document when an official figure changes.
 {{ config(
     materialized=document_materialization(),
     incremental_strategy='append',
@@ -28,10 +27,12 @@ with claims as (
 ),
 
 official as (
-    select city_code as region_code, year, indicator, value, source from {{ ref('fct_city_year') }}
+    select city_code as region_code, year, indicator, value, source, vintage from {{ ref('fct_city_year') }}
+    where statistics_view = 'first_published'
     union all
-    select region_code, year, indicator, value, source from {{ ref('fct_province_year') }}
-    where region_code not in (select city_code from {{ ref('fct_city_year') }})
+    select region_code, year, indicator, value, source, vintage from {{ ref('fct_province_year') }}
+    where statistics_view = 'first_published'
+        and region_code not in (select city_code from {{ ref('fct_city_year') }})
 ),
 
 compared as (
@@ -49,13 +50,9 @@ compared as (
         claims.qualifier,
         official.value as official_value,
         official.source as official_source,
+        official.vintage as official_vintage,
         claims.sentence,
-        case
-            when {{ regexp_like('claims.qualifier', "'(超过|超|逾|以上|多)'") }} then 'at_least'
-            when {{ regexp_like('claims.qualifier', "'(约|左右)'") }} then 'approximate'
-            when claims.qualifier like '%预计%' then 'estimate'
-            else 'exact'
-        end as claim_kind
+        {{ claim_kind('claims.qualifier') }} as claim_kind
     from claims
     left join official
         on claims.entity_code = official.region_code
@@ -68,19 +65,5 @@ select
     case when official_value <> 0 then (claimed_value - official_value) / abs(official_value) end
         as relative_difference,
     claimed_value - official_value as absolute_difference,
-    case
-        when official_value is null then 'no_statistic'
-        when claim_kind = 'at_least' then case when official_value >= claimed_value then 'agrees' else 'differs' end
-        when metric = 'growth' then
-            case
-                when abs(claimed_value - official_value)
-                    <= case claim_kind when 'approximate' then 0.3 when 'estimate' then 0.2 else 0.05 end
-                    then 'agrees'
-                else 'differs'
-            end
-        when abs(claimed_value - official_value) / abs(official_value)
-            <= case claim_kind when 'approximate' then 0.02 when 'estimate' then 0.01 else 0.001 end
-            then 'agrees'
-        else 'differs'
-    end as status
+    {{ claim_status('claim_kind', "metric = 'growth'", 'claimed_value', 'official_value') }} as status
 from compared
