@@ -306,15 +306,23 @@ def quarantine(limit: int = typer.Option(50, help="Rows to show.")) -> None:
 @app.command()
 def report(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: warehouse/report.html.")] = None,
+    map_measure: Annotated[
+        str, typer.Option("--map", help="What colours the map: gdp_per_capita, population or growth.")
+    ] = "gdp_per_capita",
 ) -> None:
-    """Write a self-contained HTML report with charts (cluster GDP, population, per-capita GDP, share of
-    national GDP, concentration, the claims check) from the published warehouse."""
+    """Write a self-contained HTML report with a map of the members and charts (cluster GDP, population,
+    per-capita GDP, share of national GDP, concentration, industry structure, the claims check) from the
+    published warehouse."""
+    from orchestration.serving.cluster_map import MEASURES
     from orchestration.serving.report import write_report
+
+    if map_measure not in MEASURES:
+        _fail(f"--map {map_measure!r}: expected one of {', '.join(MEASURES)}")
 
     settings = load_settings()
     if not settings.serving_path.exists():
         _fail(f"{settings.serving_path} does not exist yet: run `make run` first.")
-    path = write_report(settings.serving_path, output or settings.report_path)
+    path = write_report(settings.serving_path, output or settings.report_path, map_measure)
     console.print(f"wrote {path} (one file, no network needed): open it in a browser", highlight=False)
 
 

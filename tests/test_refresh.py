@@ -17,6 +17,7 @@ from tests.conftest import (
 
 MART_TABLES = [
     "dim_city",
+    "dim_city_boundary",
     "dim_cluster",
     "dim_document",
     "fct_city_year",

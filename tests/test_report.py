@@ -12,7 +12,7 @@ MARKS = """figures => figures.map(figure => ({
     marks: [...figure.querySelectorAll('svg .mark')].map(mark => {
         const box = mark.getBoundingClientRect();
         return {series: mark.dataset.series, view: mark.dataset.view, x: mark.dataset.x, status: mark.dataset.status,
-                sector: mark.dataset.sector,
+                sector: mark.dataset.sector, cityCode: mark.dataset.cityCode, partial: mark.dataset.partial,
                 complete: mark.dataset.complete,
                 value: Number(mark.dataset.value), drawn: box.width > 0 && box.height > 0};
     }),
@@ -33,7 +33,11 @@ def rendered(published_default, tmp_path_factory):
 
 def test_every_chart_is_drawn_and_the_page_fetches_nothing(rendered):
     figures, requests, path = rendered
-    assert set(figures) == {chart.chart_id for chart in CLUSTER_CHARTS} | {"industry_structure", "claims"}
+    assert set(figures) == {chart.chart_id for chart in CLUSTER_CHARTS} | {
+        "cluster_map",
+        "industry_structure",
+        "claims",
+    }
     for chart_id, figure in figures.items():
         assert figure["marks"], f"{chart_id} has nothing drawn"
         assert all(mark["drawn"] for mark in figure["marks"]), chart_id
@@ -96,3 +100,28 @@ def test_the_industry_structure_chart_shows_the_marts_sector_shares(rendered, pu
     assert shown.keys() == expected.keys()
     for key, share in expected.items():
         assert math.isclose(shown[key], share, rel_tol=1e-12), key
+
+
+def test_the_map_draws_every_member_with_its_code_and_the_marts_value(rendered, published_default):
+    """One shape per member city (73), each carrying its city code and its GDP per person in the latest view
+    (the default measure) of the latest year in which every member has one; partial members marked."""
+    figures, _, _ = rendered
+    shapes = figures["cluster_map"]["marks"]
+    members = dict(published_default.serving("select city_code, coverage from marts.dim_city where is_cluster_member"))
+    assert len(members) == 73 and sorted(m["cityCode"] for m in shapes) == sorted(members)
+    assert all(m["drawn"] for m in shapes)
+    assert {m["cityCode"] for m in shapes if m["partial"] == "true"} == {c for c, v in members.items() if v == "part"}
+    [(year,)] = published_default.serving(  # the latest year in which every cluster's total is complete
+        "select max(year) from (select year from marts.mart_cluster_year where statistics_view = 'latest' "
+        "group by year having count(gdp_per_capita_yuan) = 3)"
+    )
+    expected = dict(
+        published_default.serving(
+            "select city_code, gdp_yuan / population_persons from marts.mart_cluster_member_year "
+            f"where statistics_view = 'latest' and year = {year}"
+        )
+    )
+    assert len(expected) == 73
+    for shape in shapes:
+        assert math.isclose(shape["value"], expected[shape["cityCode"]], rel_tol=1e-12), shape["cityCode"]
+    assert {m["series"] for m in shapes} == {"yrd", "myr", "cy"}

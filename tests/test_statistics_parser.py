@@ -71,13 +71,39 @@ def test_census_style_columns_become_census_population_and_other_columns_are_lis
     parsed = parse(
         "census.csv",
         '"city","city_code","popu_2020","popu_urban_2020","popu_2010","coord"\n'
-        '"上海市","310100","24870895","22209380","23019196","POLYGON((1 2,3 4))"\n',
+        '"上海市","310100","24870895","22209380","23019196","POLYGON((121 31,122 31,122 32,121 31))"\n',
     )
     assert figures(parsed) == {
         ("310100", 2020, "population_census"): 24870895.0,
         ("310100", 2010, "population_census"): 23019196.0,
     }
-    assert parsed.ignored_columns == ["popu_urban_2020", "coord"]
+    assert parsed.ignored_columns == ["popu_urban_2020"]
+    assert parsed.boundary_table.to_pylist() == [
+        {
+            "source_row": 2,
+            "region_code": "310100",
+            "region_name": "上海市",
+            "boundary_wkt": "POLYGON((121 31,122 31,122 32,121 31))",
+        }
+    ]
+
+
+def test_a_boundary_that_is_no_polygon_is_quarantined_and_the_rows_figures_kept():
+    parsed = parse(
+        "census.csv",
+        "city,city_code,popu_2020,coord\n"
+        '上海市,310100,24870895,"POLYGON((121 31,122 31"\n'  # cut off
+        "南京市,320100,9314685,POINT (118.8 32.1)\n"
+        "杭州市,330100,11936010,\n"  # none given: nothing to keep, nothing wrong
+        '苏州市,320500,12748262,"MULTIPOLYGON(((120 31,121 31,121 32,120 31)))"\n',
+    )
+    assert len(parsed.observations) == 4
+    assert [(b["source_row"], b["region_code"]) for b in parsed.boundary_table.to_pylist()] == [(5, "320500")]
+    assert [(q["source_row"], q["column_name"], q["raw_value"]) for q in parsed.quarantine] == [
+        (2, "coord", "POLYGON((121 31,122 31"),
+        (3, "coord", "POINT (118.8 32.1)"),
+    ]
+    assert all("boundary is no WKT polygon" in q["reason"] for q in parsed.quarantine)
 
 
 def test_xlsx_workbook_is_read_like_a_csv():

@@ -23,6 +23,7 @@ from orchestration.quality.expectations import RULE_FAILURE_COLUMNS, rule_failur
 from orchestration.quality.rules import prepare_statistics, statistics_rules
 from orchestration.raw_files.changes import detect_changes, last_change, read_state, state_after, write_state
 from orchestration.statistics.tables import (
+    BOUNDARY_COLUMNS,
     FILE_COLUMNS,
     OBSERVATION_COLUMNS,
     QUARANTINE_COLUMNS,
@@ -40,6 +41,10 @@ TABLES = {  # lake table -> (columns, description)
         QUARANTINE_COLUMNS,
         "One row per rejected row, cell or file of a statistics table, with the reason.",
     ),
+    "statistics_boundaries": (
+        BOUNDARY_COLUMNS,
+        "One row per region boundary (WKT polygon) a statistics table carries, for the report's map.",
+    ),
     "statistics_files": (FILE_COLUMNS, "One row per statistics file read: hash, encoding, layout and counts."),
     "statistics_rule_failures": (
         RULE_FAILURE_COLUMNS,
@@ -51,6 +56,7 @@ READER_FILE = "_reader.sha256"  # beside the manifest: the catalogue and columns
 NEW_ROWS = {
     "statistics_observations": "observations",
     "statistics_quarantine": "quarantine",
+    "statistics_boundaries": "boundaries",
     "statistics_files": "files",
 }
 
@@ -73,9 +79,9 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     }
     previous = read_state(manifest_path(settings.lake_dir, "statistics"))
     # a catalogue that changed reads every file again (an indicator it adds was quarantined as unknown), as
-    # do new columns of the figures (the kept rows would lack them)
+    # do new columns of the figures or boundaries (the kept rows would lack them)
     catalogue = read_catalogue(SEEDS_DIR / "indicators.csv")
-    reader = hashlib.sha256(f"{catalogue.sha256}\n{OBSERVATION_COLUMNS}".encode()).hexdigest()
+    reader = hashlib.sha256(f"{catalogue.sha256}\n{OBSERVATION_COLUMNS}\n{BOUNDARY_COLUMNS}".encode()).hexdigest()
     read_with = manifest_path(settings.lake_dir, "statistics").with_name(READER_FILE)
     if previous and not full and (not read_with.is_file() or read_with.read_text() != reader):
         context.log.info("the indicator catalogue or the figures' columns changed: every statistics file is read")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.serving.cluster_map import MEASURES, Measure, map_parts, map_year, members_of
 from orchestration.serving.query import connect_reader
 
 CLUSTER_COLOURS = {"yrd": "#1f77b4", "myr": "#d62728", "cy": "#2ca02c"}
@@ -112,10 +113,30 @@ order by status, entity_name, metric, year
 """
 
 
-def build_report(serving_path: Path) -> str:
-    """The report as one HTML document, from the marts in ``serving_path`` (opened read-only)."""
+# each member-year of the latest view with the member's boundary and the GDP of the year before (for growth)
+MAP_SQL = """
+select d.city_code, d.city_name_zh, d.cluster_id, d.coverage, b.boundary_wkt, m.year, m.gdp_yuan,
+       m.population_persons, before.gdp_yuan as previous_gdp_yuan
+from marts.dim_city as d
+join marts.dim_city_boundary as b using (city_code)
+left join marts.mart_cluster_member_year as m
+    on m.city_code = d.city_code and m.statistics_view = 'latest'
+left join marts.mart_cluster_member_year as before
+    on before.city_code = m.city_code and before.year = m.year - 1 and before.statistics_view = 'latest'
+where d.is_cluster_member
+order by d.city_code, m.year
+"""
+
+
+def build_report(serving_path: Path, map_measure: str = "gdp_per_capita") -> str:
+    """The report as one HTML document, from the marts in ``serving_path`` (opened read-only); the map is
+    coloured by ``map_measure`` (a key of cluster_map.MEASURES)."""
+    measure = MEASURES[map_measure]
     conn = connect_reader(serving_path)
     try:
+        cursor = conn.execute(MAP_SQL)
+        names = [column[0] for column in cursor.description]
+        map_rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         clusters = conn.sql(
             "select cluster_id, cluster_short_name_zh, member_count from marts.dim_cluster order by cluster_id"
         ).fetchall()
@@ -128,7 +149,7 @@ def build_report(serving_path: Path) -> str:
     finally:
         conn.close()
 
-    sections = []
+    sections = [_map_figure(map_rows, measure, clusters)]
     for chart in CLUSTER_CHARTS:
         series = [
             Series(
@@ -169,10 +190,41 @@ def _point(row, chart: Chart) -> Point:
     return Point(int(row.year), None if _missing(value) else float(value), False, coverage)
 
 
-def write_report(serving_path: Path, output: Path) -> Path:
+def write_report(serving_path: Path, output: Path, map_measure: str = "gdp_per_capita") -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(build_report(serving_path), encoding="utf-8")
+    output.write_text(build_report(serving_path, map_measure), encoding="utf-8")
     return output
+
+
+def _map_figure(rows: list[dict], measure: Measure, clusters: Sequence[tuple]) -> str:
+    """Every member drawn from its boundary, coloured by ``measure`` in the latest year most members have it."""
+    year = map_year(rows, measure)
+    members = members_of(rows, measure, year)
+    title = f"{measure.title}, {year if year is not None else 'no year with figures'} (latest available)"
+    names = {cluster_id: name for cluster_id, name, _ in clusters}
+    drawn = {
+        m.cluster_id: (names.get(m.cluster_id, m.cluster_id), CLUSTER_COLOURS.get(m.cluster_id, "#555"))
+        for m in members
+    }
+    parts, height = map_parts(members, measure, drawn)
+    svg = _svg(title, parts, height)
+    table = _table(
+        ("city", "code", "cluster", measure.unit),
+        [
+            (m.name + (" (partial)" if m.partial else ""), m.city_code, names.get(m.cluster_id, m.cluster_id),
+             "" if m.value is None else f"{m.value / measure.scale:,.{measure.digits}f}")
+            for m in members
+        ],
+    )  # fmt: skip
+    with_value = sum(m.value is not None for m in members)
+    caption = (
+        f"The {len(members)} members drawn from their boundaries (dim_city_boundary; on the bundled data the "
+        "census table's), "
+        f"coloured by quintile of {measure.title.lower()} in {year}, latest available figures; {with_value} have "
+        "one (grey: none). Partial members (dashed outline) are counted whole in the marts; each cluster is "
+        "outlined in its colour. Albers equal-area projection, simplified to about a pixel."
+    )
+    return _figure_html("cluster_map", title, svg, table, caption)
 
 
 def line_chart(series: Sequence[Series], chart: Chart) -> str:

@@ -43,6 +43,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import shapely
 
 from orchestration.raw_files.decoding import DecodeError, RawFile, content_refusal, decode
 from orchestration.statistics.units import Catalogue, ValueProblem, normalise_label, parse_number, split_label_unit
@@ -93,6 +94,8 @@ ROLE_ALIASES: dict[str, set[str]] = {
     "verification_note": {"verification_note", "核实说明"},
     "vintage": {"vintage", "口径", "数据口径", "版本", "数据版本"},
     "published_on": {"published_on", "发布日期", "发布时间", "公布日期"},
+    # a region's boundary as WKT (the census table's coord): kept per region for the report's map
+    "boundary": {"boundary", "coord", "geometry", "geom", "wkt", "边界", "行政边界"},
 }
 _ROLE_OF = {alias: role for role, aliases in ROLE_ALIASES.items() for alias in aliases}
 _YEAR_HEADER = re.compile(r"(\d{4})年?")
@@ -139,6 +142,17 @@ QUARANTINE_SCHEMA = pa.schema(
 )
 
 
+BOUNDARY_SCHEMA = pa.schema(
+    [
+        ("source_row", pa.int32()),
+        ("region_code", pa.string()),
+        ("region_name", pa.string()),
+        ("boundary_wkt", pa.string()),
+    ]
+)
+MAX_QUOTED_WKT = 80  # characters of a boundary that is no polygon, quoted in its quarantine entry
+
+
 class FileProblem(ValueError):
     """The whole file is unusable; the message is the quarantine reason."""
 
@@ -149,6 +163,7 @@ class ParsedFile:
 
     observation_table: pa.Table = field(default_factory=OBSERVATION_SCHEMA.empty_table)
     quarantine_table: pa.Table = field(default_factory=QUARANTINE_SCHEMA.empty_table)
+    boundary_table: pa.Table = field(default_factory=BOUNDARY_SCHEMA.empty_table)
     encoding: str | None = None
     layout: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
@@ -685,6 +700,12 @@ def _convert(
                 }
             )
         )
+    if "boundary" in role_index:
+        boundary = next(c for c in columns if c.role == "boundary")
+        rows_ok = region_ok[region_of]
+        quarantine.append(
+            _boundaries(column(boundary.index), boundary.header, rows_ok, region_of, region, source_rows, parsed)
+        )
     # a cell's problem: the one found before its value is read, else its value's, else the one after
     problem_context = np.concatenate([b.problem_context for b in blocks])
     problem_at = pa.array(problem_context)
@@ -707,6 +728,47 @@ def _convert(
     if table.num_rows:
         table = table.sort_by([("source_row", "ascending"), ("position", "ascending")])
     parsed.quarantine_table = table.drop_columns(["position"]).cast(QUARANTINE_SCHEMA)
+
+
+def _boundaries(
+    wkt: pa.Array,
+    header: str,
+    row_ok: np.ndarray,
+    region_of: np.ndarray,
+    region: list[pa.Array],
+    source_rows: np.ndarray,
+    parsed: ParsedFile,
+) -> pa.Table:
+    """The boundaries of the rows naming a usable region (``parsed.boundary_table``), and the quarantine
+    entries of those whose boundary is no WKT polygon (after the row's other cells)."""
+    wkt = pc.utf8_trim(pc.fill_null(wkt, ""), WHITESPACE)
+    rows = np.flatnonzero(row_ok & pc.not_equal(wkt, "").to_numpy(zero_copy_only=False))
+    texts = wkt.take(rows)
+    geometries = shapely.from_wkt(texts.to_numpy(zero_copy_only=False), on_invalid="ignore")
+    polygonal = np.isin(shapely.get_type_id(geometries), (3, 6))  # Polygon, MultiPolygon; -1 when unreadable
+    valid = polygonal & ~shapely.is_empty(geometries)
+    good, bad = rows[valid], rows[~valid]
+    parsed.boundary_table = pa.table(
+        [
+            pa.array(source_rows[good].astype(np.int32)),
+            region[0].take(region_of[good]),
+            region[1].take(region_of[good]),
+            texts.filter(pa.array(valid)),
+        ],
+        schema=BOUNDARY_SCHEMA,
+    )
+    return pa.table(
+        {
+            "source_row": pa.array(source_rows[bad].astype(np.int64)),
+            "position": pa.array(np.full(len(bad), np.iinfo(np.int64).max)),
+            "column_name": pa.array([header] * len(bad), pa.string()),
+            "raw_value": pc.utf8_slice_codeunits(wkt.take(bad), 0, MAX_QUOTED_WKT),
+            "reason": pa.array(
+                ["boundary is no WKT polygon (expected POLYGON((lon lat, ...)) or MULTIPOLYGON)"] * len(bad),
+                pa.string(),
+            ),
+        }
+    )
 
 
 class _Cells(NamedTuple):

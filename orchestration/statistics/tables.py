@@ -17,7 +17,8 @@ from orchestration.raw_files.listing import files_under
 from orchestration.statistics.reader import parse_statistics_file, refused_file
 from orchestration.statistics.units import Catalogue
 
-# The lake's statistics tables ("name type, ..."): one row per figure, per rejected row or cell, per file.
+# The lake's statistics tables ("name type, ..."): one row per figure, per rejected row or cell, per region
+# boundary, per file.
 OBSERVATION_COLUMNS = """
     source_file varchar, file_sha256 varchar, source_row integer, raw_root_rank integer, loaded_at timestamptz,
     region_code varchar, region_name varchar, province_name varchar, year integer, indicator varchar,
@@ -27,6 +28,10 @@ OBSERVATION_COLUMNS = """
 QUARANTINE_COLUMNS = """
     source_file varchar, file_sha256 varchar, source_row integer, column_name varchar, raw_value varchar,
     reason varchar, loaded_at timestamptz
+"""
+BOUNDARY_COLUMNS = """
+    source_file varchar, file_sha256 varchar, source_row integer, raw_root_rank integer, loaded_at timestamptz,
+    region_code varchar, region_name varchar, boundary_wkt varchar
 """
 FILE_COLUMNS = """
     source_file varchar, file_sha256 varchar, size_bytes bigint, raw_root_rank integer, encoding varchar,
@@ -47,10 +52,10 @@ def read_statistics(
     files: dict[str, int], loaded_at: datetime, catalogue: Catalogue
 ) -> tuple[dict[str, pa.Table], dict[str, str]]:
     """Read and parse the given tables (path -> raw root rank). Returns the rows of the observations,
-    quarantine and files tables as Arrow tables (a county table has millions of figures: they go from
+    quarantine, boundaries and files tables as Arrow tables (a county table has millions of figures: they go from
     Arrow to DuckDB without becoming Python objects; a table without rows has no columns), and the
     sha256 of every file read. A file gone before it is read has neither."""
-    observations, quarantine, files_read, hashes = [], [], [], {}
+    observations, quarantine, boundaries, files_read, hashes = [], [], [], [], {}
     with ThreadPoolExecutor(1) as hasher:  # hashlib lets go of the GIL: a file is hashed while it is parsed
         for name, rank in files.items():
             path = Path(name)
@@ -79,6 +84,7 @@ def read_statistics(
             )
             observations.append(_with_constants(table, {**provenance, "raw_root_rank": rank}))
             quarantine.append(_with_constants(parsed.quarantine_table, provenance))
+            boundaries.append(_with_constants(parsed.boundary_table, {**provenance, "raw_root_rank": rank}))
             files_read.append(
                 {
                     **provenance,
@@ -97,6 +103,7 @@ def read_statistics(
     tables = {
         "observations": pa.concat_tables(observations) if observations else pa.table({}),
         "quarantine": pa.concat_tables(quarantine) if quarantine else pa.table({}),
+        "boundaries": pa.concat_tables(boundaries) if boundaries else pa.table({}),
         "files": pa.Table.from_pylist(files_read),
     }
     return tables, hashes
