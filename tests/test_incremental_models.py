@@ -8,7 +8,7 @@ import shutil
 import duckdb
 
 from orchestration.documents.corpus import document_files
-from tests.conftest import OBSERVATION_HEADER, REPO_RAW, approximately, build_rows, files_read, run_refresh
+from tests.conftest import OBSERVATION_HEADER, approximately, build_rows, files_read, run_refresh
 
 # the marts' load times and refresh ids differ between two builds by nature
 NOT_COMPARED = {"mart_quality_history"}
@@ -53,7 +53,7 @@ def changes(settings, model: str) -> list:
     return build_rows(settings, f"select document_id from increments.{model}__changes order by all")
 
 
-def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
+def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path, lean_raw):
     extra = tmp_path / "extra"
     documents, statistics = extra / "documents", extra / "statistics"
     documents.mkdir(parents=True)
@@ -65,13 +65,13 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
     warehouse = tmp_path / "wh"
     write("a.txt", "长三角观察", PARAGRAPHS)
     write("b.txt", "城市群观察", OTHER)
-    assert run_refresh(warehouse, REPO_RAW, extra).result.success
+    assert run_refresh(warehouse, lean_raw, extra).result.success
 
     # a near-duplicate of a (later by path), b changed, and a's text again under a name that sorts first
     write("c.txt", "长三角观察（续）", [*PARAGRAPHS[:3], OTHER[2]])
     write("b.txt", "城市群观察", [*OTHER[:2], "长江中游城市群的合作继续深化，武汉市、长沙市、南昌市联系更加紧密。"])
     shutil.copyfile(documents / "a.txt", documents / "0a.txt")
-    refresh = run_refresh(warehouse, REPO_RAW, extra)
+    refresh = run_refresh(warehouse, lean_raw, extra)
     assert refresh.result.success, "\n".join(refresh.failures)
     assert 0 < len(changes(refresh.settings, "dim_document")) < 10  # only a few documents redone
 
@@ -86,11 +86,11 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
         f"{OBSERVATION_HEADER}\n330100,杭州市,浙江省,2019,gdp,15373.05,亿元,杭州市2019年国民经济和社会发展统计公报\n",
         encoding="utf-8",
     )
-    assert run_refresh(warehouse, REPO_RAW, extra).result.success
+    assert run_refresh(warehouse, lean_raw, extra).result.success
 
     # c goes: e was its near-duplicate
     (documents / "c.txt").unlink()
-    refresh = run_refresh(warehouse, REPO_RAW, extra)
+    refresh = run_refresh(warehouse, lean_raw, extra)
     assert refresh.result.success, "\n".join(refresh.failures)
     incremental = marts(refresh.settings.serving_path)
 
@@ -98,9 +98,9 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path):
 
     # a full refresh (`warehouse refresh --full`) builds everything from scratch: every file read again, the
     # lake written whole, every model rebuilt (dbt build --full-refresh); the same marts
-    full = run_refresh(warehouse, REPO_RAW, extra, full=True)
+    full = run_refresh(warehouse, lean_raw, extra, full=True)
     assert full.result.success, "\n".join(full.failures)
-    assert files_read(full)["raw/documents"] == len(document_files([REPO_RAW / "documents", documents]))
+    assert files_read(full)["raw/documents"] == len(document_files([lean_raw / "documents", documents]))
     expected = marts(full.settings.serving_path)
     assert incremental.keys() == expected.keys()
     for name in expected:

@@ -111,13 +111,13 @@ def test_a_reference_file_with_bad_codes_holds_the_refresh(make_root, last_good)
     assert_held(refresh, "admin_divisions_expectations", "code_is_six_digits", "admin_divisions.csv", before, served)
 
 
-def test_quality_history_keeps_a_held_refresh_and_a_good_one(tmp_path, make_root):
+def test_quality_history_keeps_a_held_refresh_and_a_good_one(tmp_path, make_root, lean_raw):
     warehouse_dir = tmp_path / "wh"
     held = run_refresh(
-        warehouse_dir, REPO_RAW, make_root({"bad.csv": f"{OBSERVATION_HEADER}\n320100,,,2016,gdp,-1,亿元,x\n"})
+        warehouse_dir, lean_raw, make_root({"bad.csv": f"{OBSERVATION_HEADER}\n320100,,,2016,gdp,-1,亿元,x\n"})
     )
     assert not held.result.success and not (warehouse_dir / "serving.duckdb").exists()
-    good = run_refresh(warehouse_dir, REPO_RAW)
+    good = run_refresh(warehouse_dir, lean_raw)
     assert good.result.success
     rows = good.serving(
         "select refresh_id, refresh_passed, outcome, failed_rules from marts.mart_quality_history "
