@@ -34,6 +34,10 @@ class Measure:
     digits: int
     value: Callable[[dict], float | None]  # of a member's row
 
+    def text(self, value: float) -> str:
+        """``value`` as the legend and the table print it: in the measure's scale, with its digits."""
+        return f"{value / self.scale:,.{self.digits}f}"
+
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return None if numerator is None or not denominator else numerator / denominator
@@ -118,7 +122,7 @@ def map_parts(
     parts = []
     for member, shape in zip(members, shapes, strict=True):
         colour = _class_colour(member.value, bounds)
-        label = "no figure" if not _present(member.value) else f"{_format(member.value, measure)} {measure.unit}"
+        label = "no figure" if not _present(member.value) else f"{measure.text(member.value)} {measure.unit}"
         part = " (partial member: counted whole)" if member.partial else ""
         outline = 'stroke-width="1.2" stroke-dasharray="3 2"' if member.partial else 'stroke-width="0.4"'
         value = repr(member.value) if _present(member.value) else ""
@@ -169,11 +173,11 @@ def _legend(bounds: list[float], measure: Measure, clusters: list[tuple[str, str
     for index in range(len(bounds) + 1):
         low, high = edges[index], edges[index + 1]
         text = (
-            f"≤ {_format(high, measure)}"
+            f"≤ {measure.text(high)}"
             if low is None
-            else f"> {_format(low, measure)}"
+            else f"> {measure.text(low)}"
             if high is None
-            else f"{_format(low, measure)} – {_format(high, measure)}"
+            else f"{measure.text(low)} – {measure.text(high)}"
         )
         y += 18
         parts.append(
@@ -197,10 +201,6 @@ def _legend(bounds: list[float], measure: Measure, clusters: list[tuple[str, str
             f'stroke-width="2"/><text x="{x + 20}" y="{y}" class="legend">{html.escape(name)}</text>'
         )
     return parts
-
-
-def _format(value: float, measure: Measure) -> str:
-    return f"{value / measure.scale:,.{measure.digits}f}"
 
 
 def _present(value: float | None) -> bool:

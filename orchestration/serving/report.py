@@ -212,7 +212,7 @@ def _map_figure(rows: list[dict], measure: Measure, clusters: Sequence[tuple]) -
         ("city", "code", "cluster", measure.unit),
         [
             (m.name + (" (partial)" if m.partial else ""), m.city_code, names.get(m.cluster_id, m.cluster_id),
-             "" if m.value is None else f"{m.value / measure.scale:,.{measure.digits}f}")
+             "" if m.value is None else measure.text(m.value))
             for m in members
         ],
     )  # fmt: skip

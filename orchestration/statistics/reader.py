@@ -388,7 +388,7 @@ def _block_size(data: bytes) -> int:
 
 
 _HEADER_SEARCH_ROWS = 20  # a header further down than this is no table's
-_META_LINE = re.compile(r"(数据库|指标|时间|地区|单位|计量单位|单位名称|[^:：]{1,8})[:：](.*)")
+_META_LINE = re.compile(r"([^:：]{1,8})[:：](.*)")  # 指标：…, 单位：…, 口径：…, 发布日期：…
 _NOTE_STARTS = ("注", "备注", "说明", "数据来源", "资料来源", "来源", "source", "note")
 
 
@@ -703,9 +703,10 @@ def _convert(
     if "boundary" in role_index:
         boundary = next(c for c in columns if c.role == "boundary")
         rows_ok = region_ok[region_of]
-        quarantine.append(
-            _boundaries(column(boundary.index), boundary.header, rows_ok, region_of, region, source_rows, parsed)
+        parsed.boundary_table, problems = _boundaries(
+            column(boundary.index), boundary.header, rows_ok, region_of, region, source_rows
         )
+        quarantine.append(problems)
     # a cell's problem: the one found before its value is read, else its value's, else the one after
     problem_context = np.concatenate([b.problem_context for b in blocks])
     problem_at = pa.array(problem_context)
@@ -737,10 +738,9 @@ def _boundaries(
     region_of: np.ndarray,
     region: list[pa.Array],
     source_rows: np.ndarray,
-    parsed: ParsedFile,
-) -> pa.Table:
-    """The boundaries of the rows naming a usable region (``parsed.boundary_table``), and the quarantine
-    entries of those whose boundary is no WKT polygon (after the row's other cells)."""
+) -> tuple[pa.Table, pa.Table]:
+    """The boundaries of the rows naming a usable region (BOUNDARY_SCHEMA), and the quarantine entries of
+    those whose boundary is no WKT polygon (after the row's other cells)."""
     wkt = pc.utf8_trim(pc.fill_null(wkt, ""), WHITESPACE)
     rows = np.flatnonzero(row_ok & pc.not_equal(wkt, "").to_numpy(zero_copy_only=False))
     texts = wkt.take(rows)
@@ -748,7 +748,7 @@ def _boundaries(
     polygonal = np.isin(shapely.get_type_id(geometries), (3, 6))  # Polygon, MultiPolygon; -1 when unreadable
     valid = polygonal & ~shapely.is_empty(geometries)
     good, bad = rows[valid], rows[~valid]
-    parsed.boundary_table = pa.table(
+    boundaries = pa.table(
         [
             pa.array(source_rows[good].astype(np.int32)),
             region[0].take(region_of[good]),
@@ -757,7 +757,7 @@ def _boundaries(
         ],
         schema=BOUNDARY_SCHEMA,
     )
-    return pa.table(
+    problems = pa.table(
         {
             "source_row": pa.array(source_rows[bad].astype(np.int64)),
             "position": pa.array(np.full(len(bad), np.iinfo(np.int64).max)),
@@ -769,6 +769,7 @@ def _boundaries(
             ),
         }
     )
+    return boundaries, problems
 
 
 class _Cells(NamedTuple):
