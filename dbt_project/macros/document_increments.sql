@@ -23,7 +23,7 @@
     whole, without a --full-refresh) and one for the other inputs. -#}
 {% macro document_versions(fingerprint=none) %}
     select document_id, hash(source_file, file_sha256, status, loaded_at) as version
-    from {{ source('raw', 'document_files') }}
+    from {{ ref('stg_documents__files') }}
     where document_id is not null
     union all
     select '(other inputs)', hash('{{ model.checksum.checksum }}')
@@ -43,6 +43,7 @@
     `widen` is a query over the relation `changed` naming further documents to redo. Returns the
     predicate on `column` that selects the rows to build ('true' outside an incremental build). -#}
 {% macro documents_to_rebuild(column='document_id', fingerprint=none, widen=none) %}
+    {%- set files = ref('stg_documents__files') -%}  {#- at parse time too: the model depends on it -#}
     {%- if not execute or target.type != 'duckdb' -%}
         {{ return('true') }}
     {%- endif -%}

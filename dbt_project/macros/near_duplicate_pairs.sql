@@ -19,7 +19,7 @@ with found as (
         documents.source_file,
         count(*) over (partition by hashed.paragraph_hash) as documents_with_it
     from {{ ref('int_document_paragraphs_hashed') }} as hashed
-    inner join {{ ref('stg_documents__documents') }} as documents on hashed.document_id = documents.document_id
+    inner join {{ ref('int_documents_deduplicated') }} as documents on hashed.document_id = documents.document_id
 ),
 
 hashed as (

@@ -1,16 +1,16 @@
-{#- The rows of a raw.document_* table that come from the file standing for each document
-    (files with the same text share a document_id; stg_documents__documents picks one). -#}
-{% macro rows_of_representative_files(source_table) %}
-with source as (
-    select * from {{ source('raw', source_table) }}
+{#- The rows of a staging model of the document tables that come from the file standing for each
+    document (files with the same text share a document_id; int_documents_deduplicated picks one). -#}
+{% macro rows_of_representative_files(staging_model) %}
+with parsed as (
+    select * from {{ ref(staging_model) }}
 ),
 
 representatives as (
-    select document_id, source_file from {{ ref('stg_documents__documents') }}
+    select document_id, source_file from {{ ref('int_documents_deduplicated') }}
 )
 
-select {{ star_except('source', ['source_file']) }}
-from source
+select {{ star_except('parsed', ['source_file']) }}
+from parsed
 inner join representatives
-    on source.document_id = representatives.document_id and source.source_file = representatives.source_file
+    on parsed.document_id = representatives.document_id and parsed.source_file = representatives.source_file
 {% endmacro %}

@@ -1,8 +1,8 @@
 {#- The rows of a source's rule-failure table (written by its ingest asset: one row per row and data-quality
     row rule it breaks), typed. -#}
-{% macro rule_failures_of(source_table) %}
+{% macro rule_failures_of(source_name, table_name) %}
 with source as (
-    select * from {{ source('raw', source_table) }}
+    select * from {{ source(source_name, table_name) }}
 ),
 
 renamed as (

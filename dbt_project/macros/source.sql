@@ -1,4 +1,4 @@
-{#- Every raw source is a Parquet folder of the lake (_raw__sources.yml). dbt-duckdb reads it through the
+{#- Every source table is a Parquet folder of the lake (staging/<source>/_<source>__sources.yml). dbt-duckdb reads it through the
     source's external_location; other adapters get the folder from adapter.dispatch('lake_relation'). -#}
 {% macro source(source_name, table_name) %}
     {%- set relation = builtins.source(source_name, table_name) -%}

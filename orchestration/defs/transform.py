@@ -18,16 +18,14 @@ dbt_project.prepare_if_dev()
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Asset key = [layer, name] and group = layer; dbt sources keep their source name (raw) as key
-    prefix and group, so they are the ingest assets' tables."""
+    """Asset key = [layer, name] and group = layer; a dbt source table (one source per lake folder:
+    statistics, documents, reference) is raw/<table>, the key of the ingest asset that writes it."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None):
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = self.get_resource_props(manifest, unique_id)
         if node["resource_type"] == "source":
-            return spec.replace_attributes(
-                key=dg.AssetKey([node["source_name"], node["name"]]), group_name=node["source_name"]
-            )
+            return spec.replace_attributes(key=dg.AssetKey(["raw", node["name"]]), group_name="raw")
         layer = node["fqn"][1] if node["resource_type"] == "model" else "seeds"
         return spec.replace_attributes(key=dg.AssetKey([layer, node["name"]]), group_name=layer)
 
@@ -66,7 +64,7 @@ def mart_source_kinds() -> dict[str, set[str]]:
     def inputs(unique_id: str) -> frozenset[str]:
         node = nodes.get(unique_id, {})
         if node.get("resource_type") == "source":
-            return frozenset({node["config"]["meta"]["lake_folder"]})
+            return frozenset({node["source_name"]})
         return frozenset().union(*(inputs(p) for p in node.get("depends_on", {}).get("nodes", [])))
 
     return {

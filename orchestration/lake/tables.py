@@ -1,7 +1,7 @@
 """The lake: the ingested raw tables as Parquet, the one copy the blocking checks and the dbt sources read.
 
 Layout: ``<lake>/<source>/<table>/*.parquet``, with source ``statistics``, ``documents`` or ``reference``
-(dbt_project/models/staging/_raw__sources.yml names each folder), and ``<lake>/<source>/_manifest.parquet``,
+(one dbt source each: dbt_project/models/staging/<source>/_<source>__sources.yml), and ``<lake>/<source>/_manifest.parquet``,
 what the source's files were when they were read (``raw_files.changes``). DuckDB reads a table as
 ``read_parquet('<folder>/*.parquet')``, Spark as ``parquet.`<folder>```.
 

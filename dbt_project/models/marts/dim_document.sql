@@ -29,13 +29,13 @@
 {%- set rebuild = documents_to_rebuild(widen=neighbours) -%}
 
 with documents as (
-    select * from {{ ref('stg_documents__documents') }}
+    select * from {{ ref('int_documents_deduplicated') }}
     where {{ rebuild }}
 ),
 
 files as (
     select document_id, count(*) as file_count, {{ string_agg_sorted('source_file', "' | '") }} as files
-    from {{ ref('stg_documents__files') }}
+    from {{ ref('int_document_files_classified') }}
     where document_id is not null and status in ('loaded', 'duplicate') and {{ rebuild }}
     group by document_id
 ),

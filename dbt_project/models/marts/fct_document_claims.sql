@@ -8,7 +8,7 @@
 ) }}
 
 with claims as (
-    select * from {{ ref('stg_documents__claims') }}
+    select * from {{ ref('int_document_claims_deduplicated') }}
     where {{ documents_to_rebuild(fingerprint=fingerprint_of(ref('dim_city'), ['city_code', 'cluster_id'])) }}
 ),
 

@@ -1,4 +1,5 @@
--- Incremental on DuckDB: a refresh redoes the documents of new, changed and deleted files only.
+-- One row per date a document states or implies (a date a paragraph states twice, once). Incremental
+-- on DuckDB: a refresh redoes the documents of new, changed and deleted files only.
 {{ config(
     materialized=document_materialization(),
     incremental_strategy='append',
@@ -6,7 +7,7 @@
     post_hook="{{ record_document_versions() }}",
 ) }}
 
-select
+select distinct
     document_id,
     day,
     precision,
@@ -14,5 +15,5 @@ select
     how,
     suspect,
     context
-from {{ ref('stg_documents__dates') }}
+from {{ ref('int_document_dates_deduplicated') }}
 where {{ documents_to_rebuild() }}

@@ -8,7 +8,7 @@
     post_hook="{{ record_document_versions() }}",
 ) }}
 with mentions as (
-    select * from {{ ref('stg_documents__mentions') }}
+    select * from {{ ref('int_document_mentions_deduplicated') }}
     where {{ documents_to_rebuild(fingerprint=fingerprint_of(ref('dim_city'), ['city_code', 'cluster_id'])) }}
 ),
 

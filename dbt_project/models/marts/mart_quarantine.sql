@@ -28,8 +28,9 @@ rules as (
     {%- endfor %}
 ),
 
+-- once per file row: the figures of one row (a wide table's years) share its region
 statistics_unresolved as (
-    select
+    select distinct
         'statistics' as source_kind,
         source_file,
         source_row,

@@ -1,1 +1,9 @@
-{{ rows_of_representative_files('document_claims') }}
+with source as (
+    select * from {{ source('documents', 'document_claims') }}
+),
+
+renamed as (
+    select * from source
+)
+
+select * from renamed

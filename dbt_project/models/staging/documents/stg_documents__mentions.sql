@@ -1,1 +1,9 @@
-{{ rows_of_representative_files('document_mentions') }}
+with source as (
+    select * from {{ source('documents', 'document_mentions') }}
+),
+
+renamed as (
+    select * from source
+)
+
+select * from renamed

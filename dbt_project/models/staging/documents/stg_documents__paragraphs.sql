@@ -1,1 +1,9 @@
-{{ rows_of_representative_files('document_paragraphs') }}
+with source as (
+    select * from {{ source('documents', 'document_paragraphs') }}
+),
+
+renamed as (
+    select * from source
+)
+
+select * from renamed

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'document_quarantine') }}
+    select * from {{ source('documents', 'document_quarantine') }}
 ),
 
 renamed as (

@@ -1,1 +1,1 @@
-{{ rule_failures_of('document_rule_failures') }}
+{{ rule_failures_of('documents', 'document_rule_failures') }}

@@ -1,11 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'admin_divisions') }}
-),
-
--- divisions breaking a blocking data-quality rule are quarantined (see mart_quarantine)
-quarantined as (
-    select source_file, source_row from {{ ref('stg_reference__rule_failures') }}
-    where severity = 'block'
+    select * from {{ source('reference', 'admin_divisions') }}
 ),
 
 renamed as (
@@ -17,12 +11,9 @@ renamed as (
         province_name as province_name_zh,
         city_code,
         city_name as city_name_zh,
-        source_file
+        source_file,
+        cast(source_row as integer) as source_row
     from source
-    where not exists (
-        select 1 from quarantined
-        where quarantined.source_file = source.source_file and quarantined.source_row = source.source_row
-    )
 )
 
 select * from renamed

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'prefecture_crosswalk') }}
+    select * from {{ source('reference', 'prefecture_crosswalk') }}
 ),
 
 renamed as (

@@ -1,1 +1,1 @@
-{{ rule_failures_of('reference_rule_failures') }}
+{{ rule_failures_of('reference', 'reference_rule_failures') }}

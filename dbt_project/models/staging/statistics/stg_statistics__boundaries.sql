@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'statistics_boundaries') }}
+    select * from {{ source('statistics', 'statistics_boundaries') }}
 ),
 
 renamed as (

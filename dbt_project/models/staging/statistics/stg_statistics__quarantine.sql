@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'statistics_quarantine') }}
+    select * from {{ source('statistics', 'statistics_quarantine') }}
 ),
 
 renamed as (

@@ -1,1 +1,1 @@
-{{ rule_failures_of('statistics_rule_failures') }}
+{{ rule_failures_of('statistics', 'statistics_rule_failures') }}

@@ -8,5 +8,5 @@
 ) }}
 
 select distinct document_id, md5(text) as paragraph_hash
-from {{ ref('stg_documents__paragraphs') }}
+from {{ ref('int_document_paragraphs_deduplicated') }}
 where length(text) >= 20 and {{ documents_to_rebuild() }}

@@ -7,7 +7,7 @@ with members as (
 
 reference_cities as (
     select division_code as city_code, division_name_zh as city_name_zh, province_code, 1 as priority
-    from {{ ref('stg_reference__admin_divisions') }}
+    from {{ ref('int_admin_divisions_accepted') }}
     where
         -- municipalities and the 直辖县级 groups have placeholder rows at city level
         (division_level = 'city' and division_name_zh not in ('市辖区', '县')

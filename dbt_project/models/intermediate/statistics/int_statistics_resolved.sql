@@ -1,7 +1,7 @@
 -- One row per observation with the region it is about: by code (or a code alias such as the census's
 -- 310100 for 上海), else by a name variant in use that year, narrowed by province when one is given.
 with observations as (
-    select * from {{ ref('stg_statistics__observations') }}
+    select * from {{ ref('int_statistics_observations_accepted') }}
 ),
 
 aliases as (
