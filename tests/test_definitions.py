@@ -15,7 +15,6 @@ EXPECTED_ASSET_KEYS = [
     "intermediate/int_claims_dated",
     "intermediate/int_document_claims_deduplicated",
     "intermediate/int_document_dates_deduplicated",
-    "intermediate/int_document_files_classified",
     "intermediate/int_document_mentions_deduplicated",
     "intermediate/int_document_near_duplicates",
     "intermediate/int_document_paragraphs_deduplicated",

@@ -8,7 +8,7 @@ import dagster as dg
 
 from orchestration.defs.policies import DATA_ENGINEERING, RETRY
 from orchestration.defs.resources import Warehouse
-from orchestration.defs.transform import MART_KEYS, mart_source_kinds
+from orchestration.defs.transform import MART_KEYS, mart_descriptions, mart_source_kinds
 from orchestration.quality.history import CheckRecord, history_rows
 from orchestration.serving.publish import publish_marts, remove_stale_temporaries, served_history
 from orchestration.serving.query import connect_reader
@@ -56,6 +56,7 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse) -
             attach=None if on_spark else settings.build_db_path,
             pause_before_replace=60 if settings.fault_pause == "publish" else 0,
             limits=settings.duckdb_limits,
+            descriptions=mart_descriptions(),
         )
     finally:
         shutil.rmtree(settings.temp_dir, ignore_errors=True)  # what DuckDB spilled

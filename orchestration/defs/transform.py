@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.config import DBT_PROJECT_DIR, FULL_REFRESH_TAG, dbt_environment
 from orchestration.defs.resources import Warehouse
+from orchestration.serving.publish import MartDescription
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` this re-parses the project; elsewhere `make` has parsed it before anything loads.
@@ -55,10 +56,22 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
 
 
+def _manifest_nodes() -> dict[str, dict[str, Any]]:
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return {**manifest["nodes"], **manifest["sources"]}
+
+
+def _marts(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    return {
+        unique_id: node
+        for unique_id, node in nodes.items()
+        if node.get("resource_type") == "model" and node["fqn"][1] == "marts"
+    }
+
+
 def mart_source_kinds() -> dict[str, set[str]]:
     """For each mart, the kinds of raw input (lake folders) it is built from, walking the manifest's lineage."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    nodes = {**manifest["nodes"], **manifest["sources"]}
+    nodes = _manifest_nodes()
 
     @functools.cache
     def inputs(unique_id: str) -> frozenset[str]:
@@ -67,8 +80,14 @@ def mart_source_kinds() -> dict[str, set[str]]:
             return frozenset({node["source_name"]})
         return frozenset().union(*(inputs(p) for p in node.get("depends_on", {}).get("nodes", [])))
 
+    return {node["name"]: set(inputs(unique_id)) for unique_id, node in _marts(nodes).items()}
+
+
+def mart_descriptions() -> dict[str, MartDescription]:
+    """Each mart's description and its columns' as the dbt docs give them, for the published tables' comments."""
     return {
-        node["name"]: set(inputs(unique_id))
-        for unique_id, node in nodes.items()
-        if node.get("resource_type") == "model" and node["fqn"][1] == "marts"
+        node["name"]: MartDescription(
+            node["description"], {name: column["description"] for name, column in node["columns"].items()}
+        )
+        for node in _marts(_manifest_nodes()).values()
     }

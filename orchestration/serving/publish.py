@@ -24,6 +24,14 @@ CONTENT_KEY = "warehouse_content"
 
 
 @dataclass(frozen=True)
+class MartDescription:
+    """What a published table is and what each of its columns holds: its comments in serving.duckdb."""
+
+    table: str
+    columns: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Publication:
     published_at: datetime
     row_counts: dict[str, int]
@@ -97,6 +105,7 @@ def publish_marts(
     attach: Path | None = None,
     pause_before_replace: float = 0,
     limits: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, MartDescription] | None = None,
 ) -> Publication:
     """Publish ``marts`` (name -> a relation to read it from, such as ``build.marts.dim_city`` with the
     build database attached as ``build`` from ``attach``) and ``mart_quality_history`` (the rows of
@@ -106,7 +115,8 @@ def publish_marts(
     input it is built from (``mart_inputs``) and when any of those inputs last changed
     (``inputs_changed_at``, per kind). A mart's Parquet file is rewritten only when its rows changed
     (a fingerprint of them is kept in the file's metadata). ``limits`` are DuckDB settings for the
-    copy (memory_limit, max_temp_directory_size, temp_directory)."""
+    copy (memory_limit, max_temp_directory_size, temp_directory). ``descriptions`` (the dbt docs) become
+    each mart's table and column comments, which BI tools and ``duckdb_columns()`` show."""
     if not marts:
         raise RuntimeError("the build has no marts: nothing to publish")
     published_at = datetime.now(UTC)
@@ -123,6 +133,8 @@ def publish_marts(
             conn.execute("create schema meta")
             for mart, relation in sorted(marts.items()):
                 conn.execute(f"create table {SERVING_SCHEMA}.{mart} as select * from {relation}")
+                if descriptions and mart in descriptions:
+                    _comment(conn, mart, descriptions[mart])
             _write_history(conn, quality_history)
             if attach is not None:
                 conn.execute("detach build")
@@ -182,9 +194,17 @@ def _write_history(conn: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
         conn.register("_history", rows)
         conn.execute(f"insert into {SERVING_SCHEMA}.{HISTORY_MART} by name select * from _history")
         conn.unregister("_history")
-    conn.execute(f"comment on table {SERVING_SCHEMA}.{HISTORY_MART} is {_literal(history.DESCRIPTION)}")
-    for name, (_, description) in history.COLUMNS.items():
-        conn.execute(f"comment on column {SERVING_SCHEMA}.{HISTORY_MART}.{name} is {_literal(description)}")
+    columns = {name: description for name, (_, description) in history.COLUMNS.items()}
+    _comment(conn, HISTORY_MART, MartDescription(history.DESCRIPTION, columns))
+
+
+def _comment(conn: duckdb.DuckDBPyConnection, mart: str, description: MartDescription) -> None:
+    """The table's comment and those of its columns that the description names."""
+    conn.execute(f"comment on table {SERVING_SCHEMA}.{mart} is {_literal(description.table)}")
+    present = {row[0] for row in conn.execute(f"describe {SERVING_SCHEMA}.{mart}").fetchall()}
+    for name, text in description.columns.items():
+        if name in present and text:
+            conn.execute(f"comment on column {SERVING_SCHEMA}.{mart}.{name} is {_literal(text)}")
 
 
 def _literal(text: str) -> str:

@@ -35,8 +35,8 @@ with documents as (
 
 files as (
     select document_id, count(*) as file_count, {{ string_agg_sorted('source_file', "' | '") }} as files
-    from {{ ref('int_document_files_classified') }}
-    where document_id is not null and status in ('loaded', 'duplicate') and {{ rebuild }}
+    from {{ ref('stg_documents__files') }}
+    where document_id is not null and status <> 'quarantined' and {{ rebuild }}
     group by document_id
 ),
 

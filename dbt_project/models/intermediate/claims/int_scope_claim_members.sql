@@ -9,28 +9,28 @@ cluster_names as (
     select alias, entity_code as cluster_id from {{ ref('place_aliases') }} where entity_type = 'cluster'
 ),
 
-count_clusters as (
-    select distinct scoped.claim_id, clusters.cluster_id
+-- the clusters whose plan members a claim's scope is: those a count's sentence names, or the claim's own
+claim_clusters as (
+    select scoped.claim_id, clusters.cluster_id
     from scoped
-    cross join {{ ref('clusters') }} as clusters
+    cross join (select distinct cluster_id from {{ ref('cluster_members') }}) as clusters
     where scoped.claim_type = 'count' and scoped.sentence like '%三大城市群%'
     union
-    select distinct scoped.claim_id, cluster_names.cluster_id
+    select scoped.claim_id, cluster_names.cluster_id
     from scoped
     inner join cluster_names on scoped.sentence like '%' || cluster_names.alias || '%'
     where scoped.claim_type = 'count' and scoped.sentence not like '%三大城市群%'
+    union
+    select claim_id, scope_code as cluster_id
+    from scoped
+    where scope_type = 'cluster'
 ),
 
 members as (
-    select count_clusters.claim_id, 'city' as member_level, cluster_members.city_code as member_code
-    from count_clusters
+    select claim_clusters.claim_id, 'city' as member_level, cluster_members.city_code as member_code
+    from claim_clusters
     inner join {{ ref('cluster_members') }} as cluster_members
-        on count_clusters.cluster_id = cluster_members.cluster_id
-    union all
-    select scoped.claim_id, 'city' as member_level, cluster_members.city_code as member_code
-    from scoped
-    inner join {{ ref('cluster_members') }} as cluster_members on scoped.scope_code = cluster_members.cluster_id
-    where scoped.scope_type = 'cluster'
+        on claim_clusters.cluster_id = cluster_members.cluster_id
     union all
     select scoped.claim_id, groups.member_level, groups.member_code
     from scoped

@@ -44,9 +44,7 @@ by_claim as (
 ),
 
 national as (
-    select year, value as national_gdp
-    from {{ ref('fct_province_year') }}
-    where statistics_view = 'first_published' and region_level = 'nation' and indicator = 'gdp'
+    select year, gdp as national_gdp from figures where member_level = 'nation'
 ),
 
 compared as (
