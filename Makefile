@@ -87,9 +87,11 @@ report: prepare
 screenshots: prepare browser
 	WAREHOUSE_SCREENSHOTS=$(CURDIR)/docs/images $(BIN)/pytest -q tests/test_ui.py tests/test_report.py tests/test_docs.py
 
-lint: install
+## lint: ruff, and the code location as Dagster's own tooling loads it (`dg check defs`)
+lint: prepare
 	$(BIN)/ruff check orchestration tests benchmarks
 	$(BIN)/ruff format --check orchestration tests benchmarks
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache

@@ -54,7 +54,9 @@ def test_a_broken_contract_or_unit_test_fails_the_refresh_and_publishes_nothing(
     copy of the published warehouse: dbt names both, the refresh fails, and the served file is unchanged."""
     repo = tmp_path / "repo"
     for part in ("orchestration", "tests", "dbt_project"):
-        shutil.copytree(PROJECT_ROOT / part, repo / part, ignore=shutil.ignore_patterns("target", "logs", "__pycache__"))
+        shutil.copytree(
+            PROJECT_ROOT / part, repo / part, ignore=shutil.ignore_patterns("target", "logs", "__pycache__")
+        )
     shutil.copy(PROJECT_ROOT / "pyproject.toml", repo)
     _break_contract(repo / "dbt_project")
     _break_unit_test(repo / "dbt_project")

@@ -1,9 +1,9 @@
 """The lake: the ingested raw tables as Parquet, the one copy the blocking checks and the dbt sources read.
 
 Layout: ``<lake>/<source>/<table>/*.parquet``, with source ``statistics``, ``documents`` or ``reference``
-(one dbt source each: dbt_project/models/staging/<source>/_<source>__sources.yml), and ``<lake>/<source>/_manifest.parquet``,
-what the source's files were when they were read (``raw_files.changes``). DuckDB reads a table as
-``read_parquet('<folder>/*.parquet')``, Spark as ``parquet.`<folder>```.
+(a dbt source each: dbt_project/models/staging/<source>/_<source>__sources.yml), and
+``<lake>/<source>/_manifest.parquet``, what the source's files were when they were read (``raw_files.changes``).
+DuckDB reads a table as ``read_parquet('<folder>/*.parquet')``, Spark as ``parquet.`<folder>```.
 
 A source is written as a whole new version (``with SourceVersion(...)``): ``<lake>/<source>`` is a symbolic link to
 a folder ``.<source>.<hex>``; a refresh makes a new folder holding hard links to the files of the current
