@@ -10,37 +10,35 @@ from tests.browser import browser_page, save_screenshot
 
 
 def test_every_published_mart_and_column_is_described(published_default):
-    """Each dbt mart in its yml (so the docs site shows it); the quality history, which publish writes, in
-    the serving file's own comments."""
+    """Each dbt mart and column in its yml (so the docs site shows it), and the same text as its comment in
+    serving.duckdb, where BI tools and ``duckdb_columns()`` read it; the quality history, which publish
+    writes, is described there too."""
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
     described = {
-        node["name"]: (node["description"], {c: spec["description"] for c, spec in node["columns"].items()})
+        node["name"]: (
+            node["description"].strip(),
+            {c: spec["description"].strip() for c, spec in node["columns"].items()},
+        )
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["fqn"][1] == "marts"
     }
-    [(history,)] = published_default.serving(
-        "select comment from duckdb_tables() where schema_name = 'marts' and table_name = 'mart_quality_history'"
+    tables = dict(
+        published_default.serving("select table_name, comment from duckdb_tables() where schema_name = 'marts'")
     )
-    described["mart_quality_history"] = (
-        history,
-        dict(
-            published_default.serving(
-                "select column_name, comment from duckdb_columns() "
-                "where schema_name = 'marts' and table_name = 'mart_quality_history'"
-            )
-        ),
-    )
-    published = {}
-    for table, column in published_default.serving(
-        "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
+    published: dict[str, dict[str, str]] = {}
+    for table, column, comment in published_default.serving(
+        "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'"
     ):
-        published.setdefault(table, set()).add(column)
-    assert set(published) == set(described)
+        published.setdefault(table, {})[column] = comment
+    assert set(published) == set(described) | {"mart_quality_history"}
     for name, columns in published.items():
-        description, documented = described[name]
-        assert len(description) > 40, f"{name} needs a description (grain, source, caveats)"
-        assert set(documented) == columns, f"{name}: documented columns differ from the published ones"
-        assert all(documented.values()), f"{name}: {[c for c, d in documented.items() if not d]} undescribed"
+        assert len(tables[name] or "") > 40, f"{name} needs a description (grain, source, caveats)"
+        assert all(columns.values()), f"{name}: {[c for c, d in columns.items() if not d]} have no comment"
+        if name in described:
+            description, documented = described[name]
+            assert tables[name] == description, f"{name}: its comment is not its dbt description"
+            assert documented == columns, f"{name}: the published columns or comments differ from the yml"
+    assert published["dim_city"]["city_code"] == "6-digit GB/T 2260 code (NBS 统计用区划代码 2023 edition)."
 
 
 def test_the_docs_site_is_one_file_that_opens_offline(published_default, monkeypatch):

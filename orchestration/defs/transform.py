@@ -87,7 +87,8 @@ def mart_descriptions() -> dict[str, MartDescription]:
     """Each mart's description and its columns' as the dbt docs give them, for the published tables' comments."""
     return {
         node["name"]: MartDescription(
-            node["description"], {name: column["description"] for name, column in node["columns"].items()}
+            node["description"].strip(),
+            {name: column["description"].strip() for name, column in node["columns"].items()},
         )
         for node in _marts(_manifest_nodes()).values()
     }
