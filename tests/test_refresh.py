@@ -20,6 +20,7 @@ MART_TABLES = [
     "dim_city_boundary",
     "dim_cluster",
     "dim_document",
+    "dim_statistics_file",
     "fct_city_year",
     "fct_document_claims",
     "fct_document_dates",
