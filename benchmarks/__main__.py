@@ -18,8 +18,8 @@ model, through the same ``DbtCliResource`` and row counts as the warehouse (``be
   the floor;
 - from 10,000 documents on, the refresh the file sensor starts when one new document lands, as a ratio to
   the floor;
-- at the largest size, the median time of each example query of the README's analyst guide (SQL
-  blocks under a heading with "Analyst guide") on the published ``serving.duckdb``.
+- at the largest size, the median time of each example query of docs/analyst-guide.md (SQL blocks under
+  its "Analyst guide" heading) on the published ``serving.duckdb``.
 
 Then the statistics ingest (``benchmarks/generate_statistics.py``: about 2,900 counties × 30 years ×
 20 indicators, a long and a wide CSV) in rows per second, parsed and written to the lake as the asset

@@ -30,7 +30,7 @@ from orchestration.raw_files.decoding import decode
 
 # jieba segments about 160 documents a second here: over a larger corpus, an even sample of this many
 JIEBA_SAMPLE = 10_000
-# Used when README.md has no analyst guide yet: what an analyst asks of the marts.
+# Used when docs/analyst-guide.md has no queries: what an analyst asks of the marts.
 FALLBACK_QUERIES = (
     """select d.city_name_zh, f.year, f.value / 1e8 as gdp_100m_yuan, f.source
     from marts.fct_city_year f join marts.dim_city d using (city_code)
@@ -227,7 +227,7 @@ def new_document(folder: Path) -> Path:
 
 
 def readme_queries(readme: Path) -> tuple[list[str], str]:
-    """SQL blocks under the README's "Analyst guide" heading (and its sub-headings), or the fallback."""
+    """SQL blocks under a page's "Analyst guide" heading (and its sub-headings), or the fallback."""
     text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
     queries, level = [], None
     for block in re.split(r"^(#{1,6} .*)$", text, flags=re.MULTILINE):
@@ -242,8 +242,8 @@ def readme_queries(readme: Path) -> tuple[list[str], str]:
         if level is not None:
             queries += [q.strip() for q in re.findall(r"```sql\n(.*?)```", block, flags=re.DOTALL) if q.strip()]
     if queries:
-        return queries, "README.md, analyst guide"
-    return list(FALLBACK_QUERIES), "benchmarks/run.py (README.md has no SQL under an 'Analyst guide' heading)"
+        return queries, f"{readme.name}, analyst guide"
+    return list(FALLBACK_QUERIES), f"benchmarks/run.py ({readme.name} has no SQL under an 'Analyst guide' heading)"
 
 
 def time_queries(serving: Path, queries: list[str], repeats: int) -> list[tuple[str, float, int]]:
@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> None:
                     ratio = one.seconds / stack_floor.seconds
                     print(f"one new document at {size}: {one.seconds:.1f} s ({ratio:.2f}× floor)")
                 if size == largest:
-                    queries, query_source = readme_queries(PROJECT_ROOT / "README.md")
+                    queries, query_source = readme_queries(PROJECT_ROOT / "docs" / "analyst-guide.md")
                     query_rows = time_queries(Path(warehouse) / "serving.duckdb", queries, args.repeats)
 
         from orchestration.statistics.units import read_catalogue

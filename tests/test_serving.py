@@ -16,7 +16,7 @@ from orchestration.quality.history import history_rows
 from orchestration.serving.publish import publish_atomically, publish_marts, remove_stale_temporaries
 from tests.conftest import REPO_RAW, files_read, mart_contents, run_refresh, sha256
 
-README = PROJECT_ROOT / "README.md"
+BI_TOOLS = PROJECT_ROOT / "docs" / "bi-tools.md"
 READER = textwrap.dedent(
     """
     import json, sys, time, pathlib
@@ -27,7 +27,7 @@ READER = textwrap.dedent(
         run = lambda conn, sql: conn.execute(sql).fetchall()
         release = lambda conn: conn.close()
         rollback = lambda conn: None
-    else:  # a BI tool: SQLAlchemy with duckdb-engine and the URL the README gives
+    else:  # a BI tool: SQLAlchemy with duckdb-engine and the URL docs/bi-tools.md gives
         import sqlalchemy
         engine = sqlalchemy.create_engine(url)
         connect = engine.connect
@@ -130,7 +130,7 @@ def test_a_bi_tool_with_the_documented_url_reads_the_marts_and_nothing_else(publ
 
     url = published_default.settings.sqlalchemy_url
     assert url.endswith("?access_mode=read_only&enable_external_access=false&lock_configuration=true")
-    assert url.split("serving.duckdb")[1] in README.read_text(encoding="utf-8")
+    assert url.split("serving.duckdb")[1] in BI_TOOLS.read_text(encoding="utf-8")
     clusters = published_default.serving("select count(*) from marts.mart_cluster_year")  # closed before the engine
     engine = sqlalchemy.create_engine(url)
     try:
