@@ -215,6 +215,9 @@ def refresh(
             TimeElapsedColumn(),
             console=terminal,
             transient=True,
+            # on a terminal rich would route the redirected output back above the bar: it goes to the log
+            redirect_stdout=False,
+            redirect_stderr=False,
         ) as progress,
     ):
         outcome = run_refresh(settings, full=full, progress=progress)

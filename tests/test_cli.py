@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from orchestration.cli import REFRESH_LOGS_KEPT, app, exclusive_lock, output_to
 from orchestration.config import PROJECT_ROOT, load_settings
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW
+from tests.terminal import run_on_terminal
 
 runner = CliRunner()
 WAREHOUSE = Path(sys.executable).parent / "warehouse"
@@ -161,3 +162,23 @@ def test_a_held_refresh_says_which_check_failed_and_exits_non_zero(tmp_path, mak
     assert "not materialized: " in result.output and "marts " in result.output
     [log] = (tmp_path / "wh" / "logs").glob("refresh-*.log")
     assert "marts/mart_cluster_year" in log.read_text(encoding="utf-8")
+
+
+def test_a_refresh_on_a_terminal_shows_the_bar_and_the_summary_and_logs_the_rest(refreshed, tmp_path):
+    """On a pseudo-terminal of 80 × 30 (not a pipe): no dbt, Dagster or Spark output on the screen, and the
+    log it names holds it, with as many warnings as the summary counts."""
+    env, *_ = refreshed
+    warehouse = tmp_path / "wh"
+    shutil.copytree(env["WAREHOUSE_DIR"], warehouse, symlinks=True)
+    shutil.rmtree(warehouse / "logs")
+    code, lines = run_on_terminal([str(WAREHOUSE), "refresh"], {**env, "WAREHOUSE_DIR": str(warehouse)})
+    screen = "\n".join(lines)
+    assert code == 0, screen
+    assert len([line for line in lines if line.strip()]) < 40, screen
+    assert "START" not in screen and "WARNING" not in screen and "FutureWarning" not in screen, screen
+    [log] = (warehouse / "logs").glob("refresh-*.log")
+    text = log.read_text(encoding="utf-8")
+    assert "PASS" in text
+    warned = re.search(r"dbt's log and (\d+) warnings: (\S+)", screen)
+    assert warned and warned[2] == str(log), screen
+    assert int(warned[1]) == sum(" - WARNING - " in line for line in text.splitlines()) > 0
