@@ -56,7 +56,9 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
 MART_KEYS = [key for key in warehouse_models.keys if key.path[0] == "marts"]
 
 
+@functools.cache
 def _manifest_nodes() -> dict[str, dict[str, Any]]:
+    """The manifest's models, tests, seeds and sources, read once: the definitions were built from it."""
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     return {**manifest["nodes"], **manifest["sources"]}
 
