@@ -11,13 +11,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.padding import Padding
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from orchestration.config import FULL_REFRESH_TAG, Settings, load_settings, use_project_dagster_home
 from orchestration.serving.query import (
@@ -27,13 +30,16 @@ from orchestration.serving.query import (
     check_read_only,
     connect_reader,
     format_rows,
+    on_screen,
 )
 
 if TYPE_CHECKING:
     import duckdb
 
 app = typer.Typer(
-    help="Yangtze city-cluster warehouse: refresh it, see its state, query what it published.", no_args_is_help=True
+    help="Yangtze city-cluster warehouse: refresh it, see its state, query what it published.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",  # a docstring's line breaks are not the help's: it wraps at the terminal's width
 )
 console = Console()
 
@@ -306,13 +312,36 @@ def status() -> None:
 
 
 @app.command()
-def quarantine(limit: int = typer.Option(50, help="Rows to show.")) -> None:
-    """What the last published refresh held back, and why."""
-    _print_query(
-        "select source_kind, stage, regexp_extract(source_file, '[^/]+$') as file, source_row as row, rule, reason "
-        f"from marts.mart_quarantine order by source_kind, file, row limit {int(limit)}",
-        title="Held back",
-    )
+def quarantine(
+    limit: int = typer.Option(50, help="Rows to show."),
+    show_all: bool = typer.Option(False, "--all", help="Show every row held back."),
+) -> None:
+    """What the last published refresh held back, and why: by file and reason, each reason printed once."""
+    import duckdb
+
+    with serving_connection() as conn:
+        try:
+            total = conn.execute("select count(*) from marts.mart_quarantine").fetchone()[0]
+            rows = conn.execute(
+                "select regexp_extract(source_file, '[^/]+$') as file, source_kind, stage, reason, "
+                "count(*) over (partition by source_file, source_kind, stage, reason) as in_group, "
+                "source_row, column_name, raw_value from marts.mart_quarantine "
+                "order by source_kind, file, reason, source_row, column_name"
+                + ("" if show_all else f" limit {int(limit)}")
+            ).fetchall()
+        except duckdb.Error as exc:
+            _query_error(exc)
+    shown = "" if len(rows) == total else f" (showing {len(rows)}: --all shows every one)"
+    console.print(f"[bold]{total} rows held back[/] by the last publication{shown}", highlight=False)
+    for (file, kind, stage, reason, in_group), group in groupby(rows, key=lambda row: row[:5]):
+        console.print(f"\n[bold]{file}[/] · {kind} {stage} · {in_group} rows", highlight=False)
+        console.print(Padding(Text(reason), (0, 0, 0, 2)))
+        held = [row[5:] for row in group]
+        has_value = any(value is not None for *_, value in held)
+        table = Table("row", "column", *(["value"] if has_value else []), box=None, padding=(0, 2), pad_edge=True)
+        for row in held:
+            table.add_row(*cells(row if has_value else row[:2]))
+        console.print(table)
 
 
 @app.command()
@@ -426,19 +455,8 @@ def query(
 
 def _table_text(columns: list[str], rows: list[tuple]) -> str:
     with console.capture() as captured:
-        console.print(_rich_table(columns, rows))
+        console.print(on_screen(console, columns, rows))
     return captured.get()
-
-
-def _rich_table(columns: list[str], rows: list[tuple], title: str | None = None, no_wrap: Iterable[str] = ()) -> Table:
-    """A table of ``rows``; the columns in ``no_wrap`` (names that are copied, such as a mart's) are
-    printed whole, the others wrap to fit the terminal."""
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, no_wrap=column in no_wrap)
-    for row in rows:
-        table.add_row(*cells(row))
-    return table
 
 
 @contextmanager
@@ -478,4 +496,4 @@ def _print_query(sql: str, title: str | None = None, no_wrap: Iterable[str] = ()
             rows = cursor.fetchall()
         except duckdb.Error as exc:
             _query_error(exc)
-    console.print(_rich_table(columns, rows, title, no_wrap))
+    console.print(on_screen(console, columns, rows, title, no_wrap))

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -90,7 +91,7 @@ def test_refresh_prints_where_the_warehouse_is_and_an_example_answer(refreshed):
     assert f"{Path(env['WAREHOUSE_DIR']) / 'serving.duckdb'}" in output
     # the BI URL whole on its line, to be copied as it is, in a terminal of any width
     assert f"  BI tools (SQLAlchemy URL):        {load_settings(env).sqlalchemy_url}\n" in output
-    assert "上海市 │ 2020 │ 38701.0 " in output  # the latest view: the yearbook's final figure
+    assert re.search(r"上海市 │ 2020 │ +38701.0 │", output)  # the latest view: the yearbook's final figure
 
 
 def test_refresh_prints_a_summary_and_leaves_dbts_log_in_a_file(refreshed):
@@ -144,24 +145,28 @@ def test_status_prints_every_marts_name_whole_at_80_columns(refreshed, monkeypat
     assert marts <= printed, marts - printed
 
 
-def test_a_held_refresh_says_which_check_failed_and_exits_non_zero(tmp_path, make_root, monkeypatch):
-    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "wh"))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    (tmp_path / "dagster_home").mkdir()
+def test_a_held_refresh_on_a_terminal_says_which_check_failed_and_exits_non_zero(tmp_path, make_root):
+    """On a pseudo-terminal of 80 × 30: the failing check and rule named, what was not materialized counted,
+    nothing published; the log it names holds the rest, with as many warnings as the screen says."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
     bad = make_root({"bad.csv": f"{OBSERVATION_HEADER}\n320100,南京市,江苏省,2016,gdp,-1,亿元,x\n"})
-    monkeypatch.setenv("WAREHOUSE_RAW_ROOTS", str(bad))
-    result = runner.invoke(app, ["refresh"], env={"COLUMNS": "80"})
-    assert result.exit_code == 1 and len(result.output.splitlines()) < 30, result.output
-    assert "nothing was published" in result.output
-    assert (
-        "statistics_observations_expectations" in result.output
-        and "city_gdp_between_1e9_and_1e14_yuan" in result.output
-    )
+    env = {**os.environ, "WAREHOUSE_DIR": str(tmp_path / "wh"), "DAGSTER_HOME": str(home)}
+    env["WAREHOUSE_RAW_ROOTS"] = str(bad)
+    code, lines = run_on_terminal([str(WAREHOUSE), "refresh"], env)
+    screen = "\n".join(lines)
+    assert code == 1 and len([line for line in lines if line.strip()]) < 30, screen
+    assert "nothing was published" in screen and "START" not in screen and "WARNING" not in screen, screen
+    assert "statistics_observations_expectations" in screen and "city_gdp_between_1e9_and_1e14_yuan" in screen
     assert not (tmp_path / "wh" / "serving.duckdb").exists()
     # the terminal counts what was held back; the run's log names every asset
-    assert "not materialized: " in result.output and "marts " in result.output
+    assert "not materialized: " in screen and "marts " in screen, screen
     [log] = (tmp_path / "wh" / "logs").glob("refresh-*.log")
-    assert "marts/mart_cluster_year" in log.read_text(encoding="utf-8")
+    text = log.read_text(encoding="utf-8")
+    assert "marts/mart_cluster_year" in text
+    warned = re.search(r"dbt's log and (\d+) warnings: (\S+)", screen)
+    assert warned and warned[2] == str(log), screen
+    assert int(warned[1]) == sum(" - WARNING - " in line for line in text.splitlines())
 
 
 def test_a_refresh_on_a_terminal_shows_the_bar_and_the_summary_and_logs_the_rest(refreshed, tmp_path):
@@ -182,3 +187,41 @@ def test_a_refresh_on_a_terminal_shows_the_bar_and_the_summary_and_logs_the_rest
     warned = re.search(r"dbt's log and (\d+) warnings: (\S+)", screen)
     assert warned and warned[2] == str(log), screen
     assert int(warned[1]) == sum(" - WARNING - " in line for line in text.splitlines()) > 0
+
+
+def test_query_on_a_terminal_prints_every_figure_whole(refreshed):
+    """At 80 columns: a tiny and a huge figure in a table; a 59-column mart as one block per record. Every
+    figure read back from the screen equals the database's, and no column is squeezed to nothing."""
+    env, *_ = refreshed
+    figures = "select -1.4986855494e-05 as tiny, 1e11 as huge, 12137446000000 as gdp_yuan, 'yrd' as cluster_id"
+    code, lines = run_on_terminal([str(WAREHOUSE), "query", figures], env)
+    assert code == 0 and "…" not in "\n".join(lines), lines
+    [values] = [[cell.strip() for cell in line.split("│")[1:-1]] for line in lines if line.startswith("│")]  # ┃: header
+    assert [float(v) for v in values[:3]] == [-1.4986855494e-05, 1e11, 12137446000000] and values[3] == "yrd"
+
+    wide = "select * from marts.mart_cluster_year where statistics_view = 'latest' and year = 2020 order by cluster_id"
+    code, lines = run_on_terminal([str(WAREHOUSE), "query", wide], env)
+    screen = "\n".join(lines)
+    assert code == 0 and "…" not in screen and max(len(line) for line in lines) <= 80, screen
+    with duckdb.connect(str(Path(env["WAREHOUSE_DIR"]) / "serving.duckdb"), read_only=True) as conn:
+        relation = conn.sql(wide)
+        columns, rows = relation.columns, relation.fetchall()
+    assert len(columns) > 50
+    records = []
+    for line in lines:
+        if line.startswith("record "):
+            records.append({})
+        elif records and line.strip():
+            name, _, value = line.strip().partition(" ")
+            records[-1][name] = value.strip()
+    assert len(records) == len(rows) == 3, screen
+    for record, row in zip(records, rows, strict=True):
+        assert list(record) == columns
+        for column, value in zip(columns, row, strict=True):
+            shown = record[column]
+            if value is None:
+                assert shown == "", column
+            elif isinstance(value, int | float):
+                assert float(shown) == value, (column, shown, value)
+            else:
+                assert shown == str(value), (column, shown, value)

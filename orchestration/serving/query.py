@@ -6,10 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
 import duckdb
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
+from rich.table import Table
 
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA"}
 OUTPUT_FORMATS = ("table", "csv", "json", "markdown", "parquet")
@@ -48,6 +54,41 @@ def check_read_only(sql: str) -> None:
 
 def cells(row: tuple) -> list[str]:
     return ["" if v is None else str(v) for v in row]
+
+
+def on_screen(
+    console: Console, columns: list[str], rows: list[tuple], title: str | None = None, no_wrap: Iterable[str] = ()
+) -> RenderableType:
+    """``rows`` as a table when it fits the console with every figure whole (numbers and the columns in
+    ``no_wrap`` are never cut, texts wrap), else one block per record, a line per column (as psql's
+    ``\\x auto``): never a digit string cut, never a column squeezed to nothing."""
+    numeric = [
+        all(isinstance(row[i], (int, float, Decimal)) for row in rows if row[i] is not None)
+        for i in range(len(columns))
+    ]
+    table = Table(title=title)
+    for column, is_number in zip(columns, numeric, strict=True):
+        table.add_column(column, justify="right" if is_number else "left", no_wrap=is_number or column in no_wrap)
+    for row in rows:
+        table.add_row(*cells(row))
+    # measured unbounded: a measure within the console's width is clamped to it
+    if Measurement.get(console, console.options.update_width(10**6), table).minimum <= console.width:
+        return table
+    blocks = [] if title is None else [title]
+    for number, row in enumerate(rows, start=1):
+        record = Table(
+            title=f"record {number} of {len(rows)}",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_header=False,
+            show_edge=False,
+        )
+        record.add_column(style="bold", no_wrap=True)
+        record.add_column(overflow="fold")
+        for column, value in zip(columns, cells(row), strict=True):
+            record.add_row(column, value)
+        blocks.append(record)
+    return Group(*blocks) if rows else table
 
 
 def spreadsheet_safe(value):
