@@ -72,8 +72,15 @@ soak: prepare
 	$(BIN)/pytest -m soak -s -p no:randomly tests/test_soak.py
 
 ## ui: the Dagster UI and daemon (schedule, sensors, run queue) on http://127.0.0.1:3000
-ui: prepare
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+ui: prepare $(DAGSTER_HOME)/workspace.yaml
+	cd $(DAGSTER_HOME) && $(CURDIR)/$(BIN)/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# Dagster's UI starts in $$DAGSTER_HOME (from the project folder it warns that the project's dagster.yaml is
+# not the instance's), so it is told where the code location is: pyproject.toml's [tool.dagster], as a workspace
+$(DAGSTER_HOME)/workspace.yaml: pyproject.toml
+	mkdir -p $(DAGSTER_HOME)
+	printf 'load_from:\n  - python_module:\n      module_name: %s\n      location_name: %s\n      working_directory: %s\n' \
+		orchestration.definitions yangtze_warehouse $(CURDIR) > $@
 
 ## docs: the dbt docs site as one HTML file that opens offline (warehouse/docs.html)
 docs: prepare
