@@ -20,19 +20,21 @@ BI_TOOLS = PROJECT_ROOT / "docs" / "bi-tools.md"
 READER = textwrap.dedent(
     """
     import json, sys, time, pathlib
-    mode, serving, url, stop = sys.argv[1], sys.argv[2], sys.argv[3], pathlib.Path(sys.argv[4])
+    mode, serving, engine_code, stop = sys.argv[1], sys.argv[2], sys.argv[3], pathlib.Path(sys.argv[4])
     if mode == "duckdb":
         import duckdb
         connect = lambda: duckdb.connect(serving, read_only=True)
         run = lambda conn, sql: conn.execute(sql).fetchall()
         release = lambda conn: conn.close()
         rollback = lambda conn: None
-    else:  # a BI tool: SQLAlchemy with duckdb-engine and the URL docs/bi-tools.md gives
+    else:  # a BI tool: SQLAlchemy with duckdb-engine, its engine built as docs/bi-tools.md shows
         import sqlalchemy
-        engine = sqlalchemy.create_engine(url)
+        documented = {}
+        exec(engine_code, documented)
+        engine = documented["engine"]
         connect = engine.connect
         run = lambda conn, sql: conn.execute(sqlalchemy.text(sql)).fetchall()
-        release = lambda conn: (conn.close(), engine.dispose())
+        release = lambda conn: conn.close()
         rollback = lambda conn: conn.rollback()
     refresh_id = "select any_value(refresh_id) from meta.publication"
     conn = connect()
@@ -64,14 +66,18 @@ READER = textwrap.dedent(
 
 
 def test_readers_keep_querying_through_a_publish_and_see_new_data_after_reconnecting(tmp_path, published_default):
-    """A DuckDB client and a BI tool (SQLAlchemy, read-only URL) query all through a refresh's publish."""
+    """A DuckDB client and a BI tool (SQLAlchemy, its engine as docs/bi-tools.md builds it) query all through
+    a refresh's publish, and see the new publication when they connect again."""
     warehouse_dir = tmp_path / "wh"
     shutil.copytree(published_default.settings.warehouse_dir, warehouse_dir, symlinks=True)
     serving = warehouse_dir / "serving.duckdb"
     url = load_settings({"WAREHOUSE_DIR": str(warehouse_dir)}).sqlalchemy_url
+    documented = BI_TOOLS.read_text(encoding="utf-8").split("```python\n", 1)[1].split("with engine.connect()")[0]
+    engine_code = documented.replace("duckdb:////srv/yangtze/warehouse/serving.duckdb?", url.split("?")[0] + "?")
+    assert url in engine_code
     readers = {
         mode: subprocess.Popen(
-            [sys.executable, "-c", READER, mode, str(serving), url, str(tmp_path / "stop")],
+            [sys.executable, "-c", READER, mode, str(serving), engine_code, str(tmp_path / "stop")],
             stdout=subprocess.PIPE,
             text=True,
         )
