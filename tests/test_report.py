@@ -1,10 +1,12 @@
 """`warehouse report`: a self-contained page whose charts are drawn, in Chromium, with the marts' numbers."""
 
 import math
+import re
+from collections import Counter
 
 import pytest
 
-from orchestration.serving.report import CLUSTER_CHARTS, STRUCTURE_YEARS, write_report
+from orchestration.serving.report import CLUSTER_CHARTS, STATUSES, STRUCTURE_YEARS, write_report
 from tests.browser import browser_page, save_screenshot
 
 MARKS = """figures => figures.map(figure => ({
@@ -13,10 +15,26 @@ MARKS = """figures => figures.map(figure => ({
         const box = mark.getBoundingClientRect();
         return {series: mark.dataset.series, view: mark.dataset.view, x: mark.dataset.x, status: mark.dataset.status,
                 sector: mark.dataset.sector, cityCode: mark.dataset.cityCode, partial: mark.dataset.partial,
-                complete: mark.dataset.complete,
+                complete: mark.dataset.complete, fill: mark.getAttribute('fill'),
                 value: Number(mark.dataset.value), drawn: box.width > 0 && box.height > 0};
     }),
+    keys: [...figure.querySelectorAll('svg .key')].map(key => ({
+        label: key.textContent.trim(),
+        colours: [...key.querySelectorAll('[fill], [stroke]')].flatMap(e => [e.getAttribute('fill'),
+                                                                             e.getAttribute('stroke')]),
+    })),
+    labels: [...figure.querySelectorAll('svg > text')].map(text => text.textContent),
+    rows: [...figure.querySelectorAll('tbody tr')].map(row => [...row.cells].map(cell => cell.textContent)),
 }))"""
+# one row per claim (place or scope, metric, kind, year, claimed value, qualifier, status) and document
+CLAIM_DOCUMENTS = """
+select entity_code, metric, null, year, claimed_value, qualifier, status, official_value, document_id
+from marts.mart_claim_reconciliation where official_value is not null
+union
+select coalesce(scope_code, scope_type), indicator, claim_type, year, claimed_value, qualifier, status, official_value,
+       document_id
+from marts.mart_scope_claim_reconciliation where official_value is not null
+"""
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +46,15 @@ def rendered(published_default, tmp_path_factory):
         page.goto(path.as_uri())
         figures = {f["id"]: f for f in page.eval_on_selector_all("figure.chart", MARKS)}
         save_screenshot(page.screenshot(full_page=True), "report.png")
-    return figures, requests, path
+        save_screenshot(page.screenshot(), "report_top.png")  # the first screen, for the README
+        # the figures' text, tooltips and closed tables included (the page's header names the refresh by its
+        # UUID, whose digits and letters may read as 4e-3)
+        text = "\n".join(page.eval_on_selector_all("figure", "figures => figures.map(f => f.textContent)"))
+    return figures, requests, path, text
 
 
 def test_every_chart_is_drawn_and_the_page_fetches_nothing(rendered):
-    figures, requests, path = rendered
+    figures, requests, path, _ = rendered
     assert set(figures) == {chart.chart_id for chart in CLUSTER_CHARTS} | {
         "cluster_map",
         "industry_structure",
@@ -48,7 +70,7 @@ def test_every_chart_is_drawn_and_the_page_fetches_nothing(rendered):
 def test_each_cluster_chart_shows_the_marts_values(rendered, published_default, chart):
     """Both views, every year: a complete figure where the mart has one, else the figure over the members that
     reported, marked so."""
-    figures, _, _ = rendered
+    figures, _, _, _ = rendered
     expected = {
         (cluster, view, str(year)): (value, complete)
         for cluster, view, year, value, complete in published_default.serving(
@@ -68,22 +90,55 @@ def test_each_cluster_chart_shows_the_marts_values(rendered, published_default, 
 
 
 def test_the_claims_chart_shows_every_claim_against_its_statistic(rendered, published_default):
-    figures, _, _ = rendered
-    expected = published_default.serving(
-        "select claimed_value / official_value, status from marts.mart_claim_reconciliation "
-        "where official_value is not null union all "
-        "select claimed_value / official_value, status from marts.mart_scope_claim_reconciliation "
-        "where official_value is not null"
-    )
+    """One dot and one table row per claim, however many documents make it: the bundled near-duplicate
+    documents repeat claims, which the table counts."""
+    figures, _, _, _ = rendered
+    documents = Counter(row[:-1] for row in published_default.serving(CLAIM_DOCUMENTS))
+    expected = [(claimed / official, status) for *_, claimed, _, status, official in documents]
     assert {"agrees", "incomplete"} <= {status for _, status in expected}  # the claims about several places too
-    shown = [(mark["value"], mark["status"]) for mark in figures["claims"]["marks"]]
+    assert max(documents.values()) > 1, "the bundled near-duplicate documents should repeat a claim"
+    claims = figures["claims"]
+    shown = [(mark["value"], mark["status"]) for mark in claims["marks"]]
     assert expected, "the bundled documents should make claims the statistics can check"
+    assert len(shown) == len(expected), "one dot per claim"
     for (ratio, status), (want_ratio, want_status) in zip(sorted(shown), sorted(expected), strict=True):
         assert status == want_status and math.isclose(ratio, want_ratio, rel_tol=1e-12)
+    rows, chart_labels = claims["rows"], [label for label in claims["labels"] if "年" in label]
+    assert len(rows) == len(expected) and len(set(map(tuple, rows))) == len(rows), "a claim listed twice"
+    assert len(set(chart_labels)) == len(chart_labels) == len(expected), "two rows of the chart look the same"
+    assert sorted(int(row[1]) for row in rows) == sorted(documents.values())
+
+
+def test_claims_are_labelled_in_chinese(rendered):
+    """Place, year and metric in Chinese words (上海市 2020年 地区生产总值), no column identifier (gdp, yrd, count)."""
+    claims = rendered[0]["claims"]
+    labels = [row[0] for row in claims["rows"]] + [label for label in claims["labels"] if "年" in label]
+    assert len(labels) == 2 * len(claims["marks"])
+    assert "上海市 2020年 地区生产总值" in labels
+    assert [label for label in labels if re.search("[A-Za-z]", label)] == []
+
+
+def test_every_colour_has_a_legend_entry(rendered):
+    """Each fill colour a chart's marks use is in its legend; the claims chart names each status it draws."""
+    figures = rendered[0]
+    for chart_id, figure in figures.items():
+        key_colours = {colour for key in figure["keys"] for colour in key["colours"]}
+        assert {mark["fill"] for mark in figure["marks"]} <= key_colours, chart_id
+    keys = {key["label"].split(" (")[0]: key["colours"] for key in figures["claims"]["keys"]}
+    for status in {mark["status"] for mark in figures["claims"]["marks"]}:
+        name, colour = STATUSES[status]
+        assert colour in keys.get(name, []), f"no legend entry for {status}"
+
+
+def test_numbers_are_printed_in_the_readers_units(rendered):
+    """亿元 and 万人 with digit grouping, never 2.747e+12 or 1e+12, in the charts, their tooltips or their tables."""
+    figures, _, _, text = rendered
+    assert re.findall(r"\d(?:\.\d+)?[eE][+-]?\d+", text) == []
+    assert any(row[2].endswith("亿元") and "," in row[2] for row in figures["claims"]["rows"])
 
 
 def test_the_industry_structure_chart_shows_the_marts_sector_shares(rendered, published_default):
-    figures, _, _ = rendered
+    figures, _, _, _ = rendered
     shown = {(m["series"], int(m["x"]), m["sector"]): m["value"] for m in figures["industry_structure"]["marks"]}
     rows = published_default.serving(
         "select cluster_id, year, primary_sector_share, secondary_sector_share, tertiary_sector_share "
@@ -105,7 +160,7 @@ def test_the_industry_structure_chart_shows_the_marts_sector_shares(rendered, pu
 def test_the_map_draws_every_member_with_its_code_and_the_marts_value(rendered, published_default):
     """One shape per member city (73), each carrying its city code and its GDP per person in the latest view
     (the default measure) of the latest year in which every member has one; partial members marked."""
-    figures, _, _ = rendered
+    figures, _, _, _ = rendered
     shapes = figures["cluster_map"]["marks"]
     members = dict(published_default.serving("select city_code, coverage from marts.dim_city where is_cluster_member"))
     assert len(members) == 73 and sorted(m["cityCode"] for m in shapes) == sorted(members)

@@ -45,7 +45,7 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 MEASURES = {
     "gdp_per_capita": Measure(
-        "GDP per person", "yuan", 1, 0, lambda row: _ratio(row["gdp_yuan"], row["population_persons"])
+        "GDP per person", "元", 1, 0, lambda row: _ratio(row["gdp_yuan"], row["population_persons"])
     ),
     "population": Measure("Population", "万人", 1e4, 1, lambda row: row["population_persons"]),
     "growth": Measure(
@@ -181,24 +181,25 @@ def _legend(bounds: list[float], measure: Measure, clusters: list[tuple[str, str
         )
         y += 18
         parts.append(
-            f'<rect x="{x}" y="{y - 10}" width="14" height="12" fill="{CLASS_COLOURS[index]}" stroke="#999"/>'
-            f'<text x="{x + 20}" y="{y}" class="legend">{html.escape(text)}</text>'
+            f'<g class="key"><rect x="{x}" y="{y - 10}" width="14" height="12" fill="{CLASS_COLOURS[index]}" '
+            f'stroke="#999"/><text x="{x + 20}" y="{y}" class="legend">{html.escape(text)}</text></g>'
         )
     y += 18
     parts.append(
-        f'<rect x="{x}" y="{y - 10}" width="14" height="12" fill="{NO_VALUE_COLOUR}" stroke="#999"/>'
-        f'<text x="{x + 20}" y="{y}" class="legend">no figure</text>'
+        f'<g class="key"><rect x="{x}" y="{y - 10}" width="14" height="12" fill="{NO_VALUE_COLOUR}" stroke="#999"/>'
+        f'<text x="{x + 20}" y="{y}" class="legend">no figure</text></g>'
     )
     y += 24
     parts.append(
-        f'<rect x="{x}" y="{y - 10}" width="14" height="12" fill="white" stroke="#555" stroke-width="1.2" '
-        f'stroke-dasharray="3 2"/><text x="{x + 20}" y="{y}" class="legend">partial member</text>'
+        f'<g class="key"><rect x="{x}" y="{y - 10}" width="14" height="12" fill="white" stroke="#555" '
+        f'stroke-width="1.2" stroke-dasharray="3 2"/>'
+        f'<text x="{x + 20}" y="{y}" class="legend">partial member</text></g>'
     )
     for name, colour in clusters:
         y += 18
         parts.append(
-            f'<line x1="{x}" y1="{y - 4}" x2="{x + 14}" y2="{y - 4}" stroke="{colour}" '
-            f'stroke-width="2"/><text x="{x + 20}" y="{y}" class="legend">{html.escape(name)}</text>'
+            f'<g class="key"><line x1="{x}" y1="{y - 4}" x2="{x + 14}" y2="{y - 4}" stroke="{colour}" '
+            f'stroke-width="2"/><text x="{x + 20}" y="{y}" class="legend">{html.escape(name)}</text></g>'
         )
     return parts
 

@@ -20,7 +20,42 @@ from orchestration.serving.query import connect_reader
 CLUSTER_COLOURS = {"yrd": "#1f77b4", "myr": "#d62728", "cy": "#2ca02c"}
 # the two statistical views of mart_cluster_year and how a line of each is drawn
 VIEWS = {"latest": ("latest available", ""), "first_published": ("as first published", "6 4")}
-STATUS_COLOURS = {"agrees": "#2ca02c", "differs": "#d62728", "incomplete": "#ff7f0e", "no_statistic": "#7f7f7f"}
+# a claim's status (the marts' status column): how the legend and the table name it, and its colour
+STATUSES = {
+    "agrees": ("agrees", "#2ca02c"),
+    "differs": ("differs", "#d62728"),
+    "incomplete": ("incomplete", "#ff7f0e"),
+    "no_statistic": ("no statistic", "#7f7f7f"),
+}
+# the Chinese words of a claim's label: metrics (mart_claim_reconciliation.metric and the scope mart's
+# indicator), kinds of claim about several places (claim_type) and the scopes that are not clusters (a
+# cluster is named from dim_cluster; "clusters" are those the sentence names)
+CLAIM_WORDS = {
+    "gdp": "地区生产总值",
+    "growth": "地区生产总值增速",
+    "population": "常住人口",
+    "count": "城市数",
+    "aggregate": "合计",
+    "share": "占全国比重",
+    "rank": "城市排名",
+    "clusters": "文中所列城市群",
+    "east": "东部地区",
+    "central": "中部地区",
+    "west": "西部地区",
+    "northeast": "东北地区",
+    "changzhutan": "长株潭",
+    "greater_changzhutan": "环长株潭城市群",
+    "wuhan_circle": "武汉城市圈",
+}
+THRESHOLD_UNITS = {"gdp": "yuan", "population": "persons"}  # the unit of a count's or rank's threshold
+# how a quantity in a base unit of the marts is printed: divided by, decimals, unit written
+UNITS = {
+    "yuan": (1e8, 1, " 亿元"),
+    "persons": (1e4, 1, " 万人"),
+    "percent": (1, 1, "%"),
+    "count": (1, 0, ""),
+    "rank": (1, 0, ""),
+}
 WIDTH, HEIGHT = 640, 300
 MARGIN = {"left": 84, "right": 150, "top": 16, "bottom": 36}
 
@@ -101,15 +136,25 @@ CLUSTER_CHARTS = [
 ]
 
 
-# the claims about one place, and those about several (counts, sums, shares, ranks), with an official value
+# one row per claim about one place, and per claim about several (a count, a sum, a share or a rank),
+# however many documents (near-duplicate copies of one text, often) make it
 CLAIMS_SQL = """
-select entity_name, metric, year, claimed_value, official_value, status, qualifier
-from marts.mart_claim_reconciliation where official_value is not null
-union all
-select coalesce(scope_code, 'named clusters'), claim_type || ' ' || indicator, year, claimed_value, official_value,
-       status, qualifier
-from marts.mart_scope_claim_reconciliation where official_value is not null
-order by status, entity_name, metric, year
+with claims as (
+    select entity_code as subject, entity_name as subject_name, metric, null as claim_type, null as threshold,
+           year, claimed_value, unit, qualifier, official_value, status, document_id
+    from marts.mart_claim_reconciliation
+    union all
+    select coalesce(s.scope_code, s.scope_type), coalesce(c.cluster_short_name_zh, s.scope_code, s.scope_type),
+           s.indicator, s.claim_type, s.threshold, s.year, s.claimed_value, s.unit, s.qualifier, s.official_value,
+           s.status, s.document_id
+    from marts.mart_scope_claim_reconciliation as s
+    left join marts.dim_cluster as c on c.cluster_id = s.scope_code
+)
+select min(subject_name), metric, claim_type, threshold, year, claimed_value, unit, qualifier, official_value, status,
+       count(distinct document_id) as documents
+from claims
+group by subject, metric, claim_type, threshold, year, claimed_value, unit, qualifier, official_value, status
+order by status, min(subject_name), metric, claim_type, year, claimed_value
 """
 
 
@@ -142,9 +187,6 @@ def build_report(serving_path: Path, map_measure: str = "gdp_per_capita") -> str
         ).fetchall()
         years = conn.sql("select * from marts.mart_cluster_year order by cluster_id, statistics_view, year").df()
         claims = conn.sql(CLAIMS_SQL).fetchall()
-        unmatched_claims = conn.execute(
-            "select count(*) from marts.mart_claim_reconciliation where official_value is null"
-        ).fetchall()[0][0]
         published = conn.execute("select max(published_at), any_value(refresh_id) from meta.publication").fetchall()[0]
     finally:
         conn.close()
@@ -165,7 +207,7 @@ def build_report(serving_path: Path, map_measure: str = "gdp_per_capita") -> str
         table = _series_table(series, chart, years)
         sections.append(_figure(chart, line_chart(series, chart), table))
     sections.append(_structure_figure(years, clusters))
-    sections.append(_claims_figure(claims, unmatched_claims))
+    sections.append(_claims_figure(claims))
     published_at, refresh_id = published
     return PAGE.format(
         published=html.escape(f"{published_at:%Y-%m-%d %H:%M} UTC, refresh {refresh_id}"),
@@ -268,21 +310,24 @@ def line_chart(series: Sequence[Series], chart: Chart) -> str:
     for index, (label, colour) in enumerate(labels):
         legend_y = MARGIN["top"] + 18 * index + 8
         parts.append(
-            f'<rect x="{legend_x}" y="{legend_y - 8}" width="14" height="4" fill="{colour}"/>'
-            f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">{html.escape(label)}</text>'
+            f'<g class="key"><rect x="{legend_x}" y="{legend_y - 8}" width="14" height="4" fill="{colour}"/>'
+            f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">{html.escape(label)}</text></g>'
         )
     for index, (view, (name, dash)) in enumerate(VIEWS.items()):
         legend_y = MARGIN["top"] + 18 * (len(labels) + index) + 14
         parts.append(
-            f'<line x1="{legend_x}" y1="{legend_y - 4}" x2="{legend_x + 14}" y2="{legend_y - 4}" stroke="#555" '
-            f'stroke-width="2" stroke-dasharray="{dash or "none"}"/>'
+            f'<g class="key"><line x1="{legend_x}" y1="{legend_y - 4}" x2="{legend_x + 14}" y2="{legend_y - 4}" '
+            f'stroke="#555" stroke-width="2" stroke-dasharray="{dash or "none"}"/>'
             + _marker(view, legend_x + 7, legend_y - 4, 'fill="#555"', name)
-            + f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">{name}</text>'
+            + f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">{name}</text></g>'
         )
     legend_y = MARGIN["top"] + 18 * (len(labels) + len(VIEWS)) + 20
     parts.append(
-        _marker("latest", legend_x + 7, legend_y - 4, 'fill="white" stroke="#555" stroke-width="1.5"', "reported only")
-        + f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">reported only</text>'
+        '<g class="key">'
+        + _marker(
+            "latest", legend_x + 7, legend_y - 4, 'fill="white" stroke="#555" stroke-width="1.5"', "reported only"
+        )
+        + f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">reported only</text></g>'
     )
     return _svg(chart.title, parts)
 
@@ -349,8 +394,8 @@ def _structure_figure(years, clusters: Sequence[tuple]) -> str:
     for index, (sector, colour) in enumerate(SECTORS.values()):
         x = left + 110 * index
         parts.append(
-            f'<rect x="{x}" y="{y + 26}" width="12" height="10" fill="{colour}"/>'
-            f'<text x="{x + 16}" y="{y + 35}" class="legend">{sector}</text>'
+            f'<g class="key"><rect x="{x}" y="{y + 26}" width="12" height="10" fill="{colour}"/>'
+            f'<text x="{x + 16}" y="{y + 35}" class="legend">{sector}</text></g>'
         )
     caption = (
         "Value added of the primary, secondary and tertiary sectors as shares of their sum, latest available "
@@ -362,19 +407,19 @@ def _structure_figure(years, clusters: Sequence[tuple]) -> str:
 
 
 def dot_chart(rows: Sequence[tuple[str, float, str, str]], low: float = 0.5, high: float = 1.5) -> str:
-    """One row per claim: a dot at claimed ÷ official (1 means the claim matches the statistic)."""
+    """One row per claim (label, ratio, status, tooltip): a dot at claimed ÷ official (1 means the claim
+    matches the statistic) in its status's colour; under the axis, a key of the statuses drawn."""
     row_height = 22
-    height = MARGIN["top"] + MARGIN["bottom"] + row_height * max(len(rows), 1)
-    left = 230
-    x_of = _linear(low, high, left, WIDTH - 40)
+    bottom = MARGIN["top"] + row_height * max(len(rows), 1)  # of the plot
+    height = bottom + MARGIN["bottom"] + 24
+    left = min(max([_text_width(label) for label, *_ in rows], default=200) + 24, 380)
+    x_of = _linear(low, high, left, WIDTH - 24)
     parts = []
     for tick in (0.5, 0.75, 1.0, 1.25, 1.5):
         x = x_of(tick)
         stroke = "#333" if tick == 1.0 else "#ddd"
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{MARGIN["top"]}" x2="{x:.1f}" y2="{height - MARGIN["bottom"]}" stroke="{stroke}"/>'
-        )
-        parts.append(f'<text x="{x:.1f}" y="{height - 14}" text-anchor="middle" class="tick">{tick:g}×</text>')
+        parts.append(f'<line x1="{x:.1f}" y1="{MARGIN["top"]}" x2="{x:.1f}" y2="{bottom}" stroke="{stroke}"/>')
+        parts.append(f'<text x="{x:.1f}" y="{bottom + 22}" text-anchor="middle" class="tick">{tick:g}×</text>')
     for index, (label, ratio, status, title) in enumerate(rows):
         y = MARGIN["top"] + row_height * index + row_height / 2
         shown = min(max(ratio, low), high)
@@ -382,32 +427,67 @@ def dot_chart(rows: Sequence[tuple[str, float, str, str]], low: float = 0.5, hig
             f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" class="legend">{html.escape(label)}</text>'
         )
         parts.append(
-            f'<circle class="mark" cx="{x_of(shown):.1f}" cy="{y:.1f}" r="5" '
-            f'fill="{STATUS_COLOURS.get(status, "#555")}" data-status="{status}" data-value="{ratio!r}">'
-            f"<title>{html.escape(title)}</title></circle>"
+            f'<circle class="mark" cx="{x_of(shown):.1f}" cy="{y:.1f}" r="5" fill="{_status(status)[1]}" '
+            f'data-status="{status}" data-value="{ratio!r}"><title>{html.escape(title)}</title></circle>'
         )
+    x, y = 8, height - 12
+    for status in dict.fromkeys(status for _, _, status, _ in rows):
+        name, colour = _status(status)
+        text = f"{name} ({sum(row[2] == status for row in rows)})"
+        parts.append(
+            f'<g class="key"><circle cx="{x + 5}" cy="{y - 4}" r="5" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{y}" class="legend">{html.escape(text)}</text></g>'
+        )
+        x += 14 + _text_width(text) + 20
     return _svg("Document claims ÷ official statistics", parts, height)
 
 
-def _claims_figure(claims: Sequence[tuple], unmatched: int) -> str:
-    rows, table = [], []
-    for entity, metric, year, claimed, official, status, qualifier in claims:
+def _status(status: str) -> tuple[str, str]:
+    """A claim status's name and colour."""
+    return STATUSES.get(status, (status, "#555"))
+
+
+def _claim_label(name: str, metric: str, claim_type: str | None, threshold: float | None, year: int | None) -> str:
+    """A claim in the reader's words: 上海市 2020年 地区生产总值, 长三角 2020年 地区生产总值占全国比重,
+    文中所列城市群 2017年 地区生产总值≥10,000.0 亿元的城市数."""
+    what = CLAIM_WORDS.get(metric, metric)
+    if threshold is not None:
+        what += f"≥{_quantity(threshold, THRESHOLD_UNITS.get(metric, ''))}的"
+    what += CLAIM_WORDS.get(claim_type, claim_type or "")
+    return " ".join([CLAIM_WORDS.get(name, name), *([] if year is None else [f"{year}年"]), what])
+
+
+def _quantity(value: float, unit: str) -> str:
+    """A value in a base unit of the marts as the page prints it: 27,470.0 亿元, 1,234.5 万人, 8.9%, 9."""
+    scale, digits, written = UNITS.get(unit, (1, 2, f" {unit}"))
+    return f"{value / scale:,.{digits}f}{written}"
+
+
+def _claims_figure(claims: Sequence[tuple]) -> str:
+    rows, table, no_statistic = [], [], 0
+    for name, metric, claim_type, threshold, year, claimed, unit, qualifier, official, status, documents in claims:
+        if official is None:
+            no_statistic += 1
+            continue
         ratio = claimed / official if official else math.nan
-        label = f"{entity} {metric} {year}"
-        stated = f"{claimed:,.4g}" + (f" ({qualifier})" if qualifier else "")
-        title = f"{label}: claimed {stated}, official {official:,.4g} — {status}"
-        rows.append((label, ratio, status, title))
-        table.append((label, f"{claimed:,.6g}", qualifier or "", f"{official:,.6g}", f"{ratio:.4f}", status))
-    counts = {status: sum(1 for r in rows if r[2] == status) for status in STATUS_COLOURS}
+        label = _claim_label(name, metric, claim_type, threshold, year)
+        stated = _quantity(claimed, unit) + (f" ({qualifier})" if qualifier else "")
+        title = (
+            f"{label}: claimed {stated}, official {_quantity(official, unit)} — {_status(status)[0]}; "
+            f"in {documents} document{'s' if documents > 1 else ''}"
+        )
+        # the qualifier tells apart the chart's rows of a place, metric and year: 约3.87万亿元 and 38,700.58亿元
+        rows.append((label + (f"（{qualifier}）" if qualifier else ""), ratio, status, title))
+        table.append((label, documents, stated, _quantity(official, unit), f"{ratio:.4f}", _status(status)[0]))
     caption = (
         "Each quantity a document states about a place, metric and year, set against the published statistic "
         "(dots outside 0.5–1.5× are drawn at the edge), and each claim about several places: a count of cities, "
         "a combined figure, a share or a rank (counted over members; incomplete when some lack a figure). "
-        f"Agrees: {counts['agrees']}, differs: {counts['differs']}, incomplete: {counts['incomplete']}; "
-        f"{unmatched} more claims have no statistic to compare with. 'At least' claims (超过, 以上) agree when the "
-        "statistic is at least the claimed value."
+        "A claim several documents make (near-duplicate copies of one text, often) is one row; the table says "
+        f"how many make it. Claims with no statistic to compare with, not drawn: {no_statistic}. 'At least' claims "
+        "(超过, 以上) agree when the statistic is at least the claimed value."
     )
-    header = ("claim", "claimed", "qualifier", "official", "claimed ÷ official", "status")
+    header = ("claim", "docs", "claimed", "official", "claimed ÷ official", "status")
     return _figure_html(
         "claims", "Do the documents agree with the statistics?", dot_chart(rows), _table(header, table), caption
     )
@@ -515,6 +595,11 @@ def _format(value: float, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _text_width(text: str) -> int:
+    """About how wide ``text`` is in a legend: 12 px a Chinese character, 7 px anything else."""
+    return sum(12 if ord(character) >= 0x2E80 else 7 for character in text)
+
+
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -531,7 +616,7 @@ figure.chart {{ margin: 2rem 0; }} figcaption {{ color: #555; font-size: .85rem;
 svg text {{ font-size: 11px; fill: #444; }} svg .legend {{ font-size: 12px; fill: #222; }}
 table {{ border-collapse: collapse; font-size: .8rem; margin-top: .4rem; }}
 td, th {{ border-bottom: 1px solid #eee; padding: 2px 8px; text-align: right; }}
-td:first-child, th:first-child {{ text-align: left; }}
+td:first-child, th:first-child {{ text-align: left; }} td + td {{ white-space: nowrap; }}
 </style></head>
 <body>
 <h1>Yangtze city clusters</h1>
