@@ -7,6 +7,8 @@ import shutil
 
 import duckdb
 
+from orchestration.config import SEEDS_DIR
+from orchestration.defs import ingest_documents
 from orchestration.documents.corpus import document_files
 from tests.conftest import OBSERVATION_HEADER, approximately, build_rows, files_read, run_refresh
 
@@ -126,3 +128,34 @@ def assert_parquet_holds_the_marts(settings) -> None:
                 assert extra == (0,), name
     finally:
         conn.close()
+
+
+def test_a_gazetteer_seed_edit_reaches_a_document_that_did_not_change(tmp_path, lean_raw, monkeypatch):
+    """The gazetteer's seeds are part of what the documents were read with: a place name added to them
+    reaches an unchanged document in the next refresh, without --full (every document is read again)."""
+    extra = tmp_path / "extra"
+    (extra / "documents").mkdir(parents=True)
+    (extra / "documents" / "shencheng.txt").write_text(
+        text("申城观察", ["申城的经济总量继续位居全国城市前列，长三角一体化发展持续推进，区域合作不断加深。"]),
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "wh"
+    mentions = (
+        "select m.city_mentions, m.names_mentioned from marts.mart_document_mentions as m "
+        "join marts.dim_document as d using (document_id) where d.title = '申城观察' and m.cluster_id = 'yrd'"
+    )
+    first = run_refresh(warehouse, lean_raw, extra)
+    assert first.result.success, "\n".join(first.failures)
+    [(cities, names)] = first.serving(mentions)
+    assert cities == 0 and "申城" not in names
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds)
+    with (seeds / "place_aliases.csv").open("a", encoding="utf-8") as aliases:
+        aliases.write("申城,city,310000,yrd,上海的别称\n")
+    monkeypatch.setattr(ingest_documents, "SEEDS_DIR", seeds)
+    refresh = run_refresh(warehouse, lean_raw, extra)
+    assert refresh.result.success, "\n".join(refresh.failures)
+    assert files_read(refresh)["raw/documents"] == len(document_files([lean_raw / "documents", extra / "documents"]))
+    [(cities, names)] = refresh.serving(mentions)
+    assert cities == 2 and "申城" in names  # in the title and the paragraph

@@ -11,7 +11,18 @@ from orchestration.config import FULL_REFRESH_TAG, SEEDS_DIR
 from orchestration.defs.policies import RETRY, raw_table, raw_table_results
 from orchestration.defs.resources import Warehouse
 from orchestration.documents.corpus import TABLES, document_files, parse_to_parquet, parsed_files
-from orchestration.lake.tables import SourceVersion, manifest_path, parquet_glob, parts_for, row_count, write_parts
+from orchestration.documents.places import gazetteer_sha256
+from orchestration.lake.tables import (
+    READER_FILE,
+    SourceVersion,
+    manifest_path,
+    parquet_glob,
+    parts_for,
+    read_with_another_reader,
+    replace_text,
+    row_count,
+    write_parts,
+)
 from orchestration.quality.expectations import RULE_FAILURE_COLUMNS, rule_failures
 from orchestration.quality.rules import document_rules, prepare_documents
 from orchestration.raw_files.changes import detect_changes, last_change, read_state, state_after, write_state
@@ -41,12 +52,19 @@ def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
     full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     loaded_at = datetime.now(UTC)
     previous = read_state(manifest_path(settings.lake_dir, "documents"))
+    conn = duckdb.connect()
+    known_divisions = divisions(conn, settings.lake_dir)
+    # the places and claims of a document depend on the gazetteer too: when its seeds or the divisions
+    # changed, every document is read again
+    reader = gazetteer_sha256(SEEDS_DIR, known_divisions)
+    if previous and not full and read_with_another_reader(settings.lake_dir, "documents", reader):
+        context.log.info("the gazetteer's seeds or the administrative divisions changed: every document is read")
+        full = True
     changes = detect_changes(document_files(settings.raw_dirs("documents")), previous, full, hash_new=False)
     shutil.rmtree(settings.parse_dir, ignore_errors=True)  # what a killed refresh parsed
     parsed = settings.parse_dir / context.run.run_id
     lake = settings.lake_dir / "documents"
     hashes, state = {}, previous
-    conn = duckdb.connect()
     try:
         if full or changes.any or changes.rehashed or not manifest_path(settings.lake_dir, "documents").is_file():
             with SourceVersion(settings.lake_dir, "documents") as version:
@@ -55,7 +73,7 @@ def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
                     sorted(changes.changed),
                     parsed,
                     SEEDS_DIR,
-                    divisions(conn, settings.lake_dir) if changes.changed else [],
+                    known_divisions,
                     loaded_at,
                     settings.parse_processes,
                 )
@@ -63,6 +81,7 @@ def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 state = state_after(changes, previous, hashes, loaded_at)
                 write_lake(conn, version, parsed, None if full else changes.stale, parts_for(len(state)), loaded_at)
                 write_state(version.manifest, state)
+                replace_text(version.manifest.with_name(READER_FILE), reader)
                 context.log.info(
                     f"parsed {len(hashes)} files in {parsed_at - started:.1f} s (up to {settings.parse_processes} "
                     f"processes); wrote the lake in {time.perf_counter() - parsed_at:.1f} s"

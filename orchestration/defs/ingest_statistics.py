@@ -11,10 +11,12 @@ from orchestration.config import FULL_REFRESH_TAG, SEEDS_DIR
 from orchestration.defs.policies import RETRY, raw_table, raw_table_results
 from orchestration.defs.resources import Warehouse
 from orchestration.lake.tables import (
+    READER_FILE,
     SourceVersion,
     kept_and_new,
     manifest_path,
     parquet_glob,
+    read_with_another_reader,
     replace_text,
     row_count,
     write_table,
@@ -52,7 +54,6 @@ TABLES = {  # lake table -> (columns, description)
         "reach the models.",
     ),
 }
-READER_FILE = "_reader.sha256"  # beside the manifest: the catalogue and columns the version's files were read with
 NEW_ROWS = {
     "statistics_observations": "observations",
     "statistics_quarantine": "quarantine",
@@ -82,8 +83,7 @@ def statistics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     # do new columns of the figures or boundaries (the kept rows would lack them)
     catalogue = read_catalogue(SEEDS_DIR / "indicators.csv")
     reader = hashlib.sha256(f"{catalogue.sha256}\n{OBSERVATION_COLUMNS}\n{BOUNDARY_COLUMNS}".encode()).hexdigest()
-    read_with = manifest_path(settings.lake_dir, "statistics").with_name(READER_FILE)
-    if previous and not full and (not read_with.is_file() or read_with.read_text() != reader):
+    if previous and not full and read_with_another_reader(settings.lake_dir, "statistics", reader):
         context.log.info("the indicator catalogue or the figures' columns changed: every statistics file is read")
         full = True
     changes = detect_changes(list(ranked), previous, full, hash_new=False)

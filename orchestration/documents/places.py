@@ -10,6 +10,8 @@ of its own. jieba runs at about 1 MB/s, so it sees only these few windows, not w
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ _CJK_CHAR = re.compile(f"[{CJK}]")
 _JIEBA: dict[tuple[str, ...], tuple[object, dict]] = {}
 _MAX_TOKENIZERS = 2
 _MAX_DECISIONS = 200_000
+# the seeds the gazetteer reads
+GAZETTEER_SEEDS = ("cluster_members", "regions", "place_aliases")
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,16 @@ class Gazetteer:
                 decisions.clear()
             decisions[key] = keeps
         return keeps
+
+
+def gazetteer_sha256(seeds_dir: Path, admin_divisions: Iterable[dict] = ()) -> str:
+    """A hash of what load_gazetteer builds the gazetteer from: its seeds and the divisions' rows."""
+    digest = hashlib.sha256()
+    for name in GAZETTEER_SEEDS:
+        digest.update((seeds_dir / f"{name}.csv").read_bytes())
+    divisions = sorted([d.get(k) or "" for k in ("level", "code", "name", "city_name")] for d in admin_divisions)
+    digest.update(json.dumps(divisions, ensure_ascii=False).encode())
+    return digest.hexdigest()
 
 
 def load_gazetteer(seeds_dir: Path, admin_divisions: Iterable[dict] = ()) -> Gazetteer:

@@ -104,9 +104,20 @@ def replace_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+READER_FILE = "_reader.sha256"  # beside a version's manifest: the reader its files were read with
+
+
 def manifest_path(lake_dir: Path, source: str) -> Path:
     """The committed manifest of a source (it may not exist)."""
     return lake_dir / source / MANIFEST_FILE
+
+
+def read_with_another_reader(lake_dir: Path, source: str, reader: str) -> bool:
+    """Whether the committed version of ``source`` was read with another reader than ``reader`` (a hash
+    of what the reader reads files with besides the files: a catalogue, a gazetteer, its columns), or
+    with one it did not record: its files must all be read again."""
+    path = manifest_path(lake_dir, source).with_name(READER_FILE)
+    return not path.is_file() or path.read_text(encoding="utf-8") != reader
 
 
 def _copy(conn: duckdb.DuckDBPyConnection, query: str, target: Path, options: str = "") -> int:
