@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from orchestration.serving.report import CLUSTER_CHARTS, STATUSES, STRUCTURE_YEARS, write_report
+from orchestration.serving.claims_chart import STATUSES
+from orchestration.serving.report import CLUSTER_CHARTS, STRUCTURE_YEARS, write_report
 from tests.browser import browser_page, save_screenshot
 
 MARKS = """figures => figures.map(figure => ({

@@ -10,54 +10,30 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.serving.claims_chart import CLAIMS_SQL, claims_figure
 from orchestration.serving.cluster_map import MEASURES, Measure, map_parts, map_year, members_of
 from orchestration.serving.query import connect_reader
+from orchestration.serving.svg import (
+    HEIGHT,
+    MARGIN,
+    WIDTH,
+    axes,
+    empty_svg,
+    figure_html,
+    linear,
+    nice_range,
+    number,
+    svg,
+    table_html,
+)
 
 CLUSTER_COLOURS = {"yrd": "#1f77b4", "myr": "#d62728", "cy": "#2ca02c"}
 # the two statistical views of mart_cluster_year and how a line of each is drawn
 VIEWS = {"latest": ("latest available", ""), "first_published": ("as first published", "6 4")}
-# a claim's status (the marts' status column): how the legend and the table name it, and its colour
-STATUSES = {
-    "agrees": ("agrees", "#2ca02c"),
-    "differs": ("differs", "#d62728"),
-    "incomplete": ("incomplete", "#ff7f0e"),
-    "no_statistic": ("no statistic", "#7f7f7f"),
-}
-# the Chinese words of a claim's label: metrics (mart_claim_reconciliation.metric and the scope mart's
-# indicator), kinds of claim about several places (claim_type) and the scopes that are not clusters (a
-# cluster is named from dim_cluster; "clusters" are those the sentence names)
-CLAIM_WORDS = {
-    "gdp": "地区生产总值",
-    "growth": "地区生产总值增速",
-    "population": "常住人口",
-    "count": "城市数",
-    "aggregate": "合计",
-    "share": "占全国比重",
-    "rank": "城市排名",
-    "clusters": "文中所列城市群",
-    "east": "东部地区",
-    "central": "中部地区",
-    "west": "西部地区",
-    "northeast": "东北地区",
-    "changzhutan": "长株潭",
-    "greater_changzhutan": "环长株潭城市群",
-    "wuhan_circle": "武汉城市圈",
-}
-THRESHOLD_UNITS = {"gdp": "yuan", "population": "persons"}  # the unit of a count's or rank's threshold
-# how a quantity in a base unit of the marts is printed: divided by, decimals, unit written
-UNITS = {
-    "yuan": (1e8, 1, " 亿元"),
-    "persons": (1e4, 1, " 万人"),
-    "percent": (1, 1, "%"),
-    "count": (1, 0, ""),
-    "rank": (1, 0, ""),
-}
-WIDTH, HEIGHT = 640, 300
-MARGIN = {"left": 84, "right": 150, "top": 16, "bottom": 36}
 
 
 @dataclass(frozen=True)
@@ -136,28 +112,6 @@ CLUSTER_CHARTS = [
 ]
 
 
-# one row per claim about one place, and per claim about several (a count, a sum, a share or a rank),
-# however many documents (near-duplicate copies of one text, often) make it
-CLAIMS_SQL = """
-with claims as (
-    select entity_code as subject, entity_name as subject_name, metric, null as claim_type, null as threshold,
-           year, claimed_value, unit, qualifier, official_value, status, document_id
-    from marts.mart_claim_reconciliation
-    union all
-    select coalesce(s.scope_code, s.scope_type), coalesce(c.cluster_short_name_zh, s.scope_code, s.scope_type),
-           s.indicator, s.claim_type, s.threshold, s.year, s.claimed_value, s.unit, s.qualifier, s.official_value,
-           s.status, s.document_id
-    from marts.mart_scope_claim_reconciliation as s
-    left join marts.dim_cluster as c on c.cluster_id = s.scope_code
-)
-select min(subject_name), metric, claim_type, threshold, year, claimed_value, unit, qualifier, official_value, status,
-       count(distinct document_id) as documents
-from claims
-group by subject, metric, claim_type, threshold, year, claimed_value, unit, qualifier, official_value, status
-order by status, min(subject_name), metric, claim_type, year, claimed_value
-"""
-
-
 # each member-year of the latest view with the member's boundary and the GDP of the year before (for growth)
 MAP_SQL = """
 select d.city_code, d.city_name_zh, d.cluster_id, d.coverage, b.boundary_wkt, m.year, m.gdp_yuan,
@@ -207,7 +161,7 @@ def build_report(serving_path: Path, map_measure: str = "gdp_per_capita") -> str
         table = _series_table(series, chart, years)
         sections.append(_figure(chart, line_chart(series, chart), table))
     sections.append(_structure_figure(years, clusters))
-    sections.append(_claims_figure(claims))
+    sections.append(claims_figure(claims))
     published_at, refresh_id = published
     return PAGE.format(
         published=html.escape(f"{published_at:%Y-%m-%d %H:%M} UTC, refresh {refresh_id}"),
@@ -249,8 +203,8 @@ def _map_figure(rows: list[dict], measure: Measure, clusters: Sequence[tuple]) -
         for m in members
     }
     parts, height = map_parts(members, measure, drawn)
-    svg = _svg(title, parts, height)
-    table = _table(
+    drawing = svg(title, parts, height)
+    table = table_html(
         ("city", "code", "cluster", measure.unit),
         [
             (m.name + (" (partial)" if m.partial else ""), m.city_code, names.get(m.cluster_id, m.cluster_id),
@@ -266,7 +220,7 @@ def _map_figure(rows: list[dict], measure: Measure, clusters: Sequence[tuple]) -
         "one (grey: none). Partial members (dashed outline) are counted whole in the marts; each cluster is "
         "outlined in its colour. Albers equal-area projection, simplified to about a pixel."
     )
-    return _figure_html("cluster_map", title, svg, table, caption)
+    return figure_html("cluster_map", title, drawing, table, caption)
 
 
 def line_chart(series: Sequence[Series], chart: Chart) -> str:
@@ -276,11 +230,11 @@ def line_chart(series: Sequence[Series], chart: Chart) -> str:
     values = [p.y / chart.scale for s in series for p in s.points if p.y is not None]
     xs = sorted({p.x for s in series for p in s.points})
     if not values:
-        return _empty_svg(chart.title)
-    low, high = _nice_range(min(0.0, min(values)), max(values))
-    x_of = _linear(xs[0], xs[-1] if xs[-1] > xs[0] else xs[0] + 1, MARGIN["left"], WIDTH - MARGIN["right"])
-    y_of = _linear(low, high, HEIGHT - MARGIN["bottom"], MARGIN["top"])
-    parts = _axes(y_of, low, high, chart.unit)
+        return empty_svg(chart.title)
+    low, high = nice_range(min(0.0, min(values)), max(values))
+    x_of = linear(xs[0], xs[-1] if xs[-1] > xs[0] else xs[0] + 1, MARGIN["left"], WIDTH - MARGIN["right"])
+    y_of = linear(low, high, HEIGHT - MARGIN["bottom"], MARGIN["top"])
+    parts = axes(y_of, low, high, chart.unit)
     step = max(1, math.ceil(len(xs) / 10))  # at most about ten year labels
     parts += [
         f'<text x="{x_of(x):.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="tick">{x}</text>'
@@ -297,7 +251,7 @@ def line_chart(series: Sequence[Series], chart: Chart) -> str:
         for p in s.points:
             if p.y is None:
                 continue
-            label = f"{s.label} {p.x}, {VIEWS[s.view][0]}: {_format(p.y / chart.scale, chart.digits)} {chart.unit}"
+            label = f"{s.label} {p.x}, {VIEWS[s.view][0]}: {number(p.y / chart.scale, chart.digits)} {chart.unit}"
             label += "" if p.complete else f" — incomplete: {p.note}"
             attributes = (
                 f'class="mark" fill="{s.colour if p.complete else "white"}" stroke="{s.colour}" stroke-width="1.5" '
@@ -329,7 +283,7 @@ def line_chart(series: Sequence[Series], chart: Chart) -> str:
         )
         + f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">reported only</text></g>'
     )
-    return _svg(chart.title, parts)
+    return svg(chart.title, parts)
 
 
 def _marker(view: str, x: float, y: float, attributes: str, title: str) -> str:
@@ -358,7 +312,7 @@ def structure_years(years, cluster_id: str) -> list[int]:
 def _structure_figure(years, clusters: Sequence[tuple]) -> str:
     """Each cluster's value added by sector, as shares of the three sectors' sum, in a few years."""
     row_height, left = 20, 150
-    x_of = _linear(0, 1, left, WIDTH - 40)
+    x_of = linear(0, 1, left, WIDTH - 40)
     rows = [(cluster_id, name, structure_years(years, cluster_id)) for cluster_id, name, _ in clusters]
     height = MARGIN["top"] + 40 + row_height * sum(max(len(ys), 1) for *_, ys in rows)
     parts, table, y = [], [], MARGIN["top"]
@@ -402,113 +356,20 @@ def _structure_figure(years, clusters: Sequence[tuple]) -> str:
         "figures, in a year only when every member has all three (a cluster without such a year is named)."
     )
     header = ("cluster, year", *(sector for sector, _ in SECTORS.values()))
-    svg = _svg("Industry structure by cluster", parts, height)
-    return _figure_html("industry_structure", "Industry structure by cluster", svg, _table(header, table), caption)
-
-
-def dot_chart(rows: Sequence[tuple[str, float, str, str]], low: float = 0.5, high: float = 1.5) -> str:
-    """One row per claim (label, ratio, status, tooltip): a dot at claimed ÷ official (1 means the claim
-    matches the statistic) in its status's colour; under the axis, a key of the statuses drawn."""
-    row_height = 22
-    bottom = MARGIN["top"] + row_height * max(len(rows), 1)  # of the plot
-    height = bottom + MARGIN["bottom"] + 24
-    left = min(max([_text_width(label) for label, *_ in rows], default=200) + 24, 380)
-    x_of = _linear(low, high, left, WIDTH - 24)
-    parts = []
-    for tick in (0.5, 0.75, 1.0, 1.25, 1.5):
-        x = x_of(tick)
-        stroke = "#333" if tick == 1.0 else "#ddd"
-        parts.append(f'<line x1="{x:.1f}" y1="{MARGIN["top"]}" x2="{x:.1f}" y2="{bottom}" stroke="{stroke}"/>')
-        parts.append(f'<text x="{x:.1f}" y="{bottom + 22}" text-anchor="middle" class="tick">{tick:g}×</text>')
-    for index, (label, ratio, status, title) in enumerate(rows):
-        y = MARGIN["top"] + row_height * index + row_height / 2
-        shown = min(max(ratio, low), high)
-        parts.append(
-            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" class="legend">{html.escape(label)}</text>'
-        )
-        parts.append(
-            f'<circle class="mark" cx="{x_of(shown):.1f}" cy="{y:.1f}" r="5" fill="{_status(status)[1]}" '
-            f'data-status="{status}" data-value="{ratio!r}"><title>{html.escape(title)}</title></circle>'
-        )
-    x, y = 8, height - 12
-    for status in dict.fromkeys(status for _, _, status, _ in rows):
-        name, colour = _status(status)
-        text = f"{name} ({sum(row[2] == status for row in rows)})"
-        parts.append(
-            f'<g class="key"><circle cx="{x + 5}" cy="{y - 4}" r="5" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="{y}" class="legend">{html.escape(text)}</text></g>'
-        )
-        x += 14 + _text_width(text) + 20
-    return _svg("Document claims ÷ official statistics", parts, height)
-
-
-def _status(status: str) -> tuple[str, str]:
-    """A claim status's name and colour."""
-    return STATUSES.get(status, (status, "#555"))
-
-
-def _claim_label(name: str, metric: str, claim_type: str | None, threshold: float | None, year: int | None) -> str:
-    """A claim in the reader's words: 上海市 2020年 地区生产总值, 长三角 2020年 地区生产总值占全国比重,
-    文中所列城市群 2017年 地区生产总值≥10,000.0 亿元的城市数."""
-    what = CLAIM_WORDS.get(metric, metric)
-    if threshold is not None:
-        what += f"≥{_quantity(threshold, THRESHOLD_UNITS.get(metric, ''))}的"
-    what += CLAIM_WORDS.get(claim_type, claim_type or "")
-    return " ".join([CLAIM_WORDS.get(name, name), *([] if year is None else [f"{year}年"]), what])
-
-
-def _quantity(value: float, unit: str) -> str:
-    """A value in a base unit of the marts as the page prints it: 27,470.0 亿元, 1,234.5 万人, 8.9%, 9."""
-    scale, digits, written = UNITS.get(unit, (1, 2, f" {unit}"))
-    return f"{value / scale:,.{digits}f}{written}"
-
-
-def _claims_figure(claims: Sequence[tuple]) -> str:
-    rows, table, no_statistic = [], [], 0
-    for name, metric, claim_type, threshold, year, claimed, unit, qualifier, official, status, documents in claims:
-        if official is None:
-            no_statistic += 1
-            continue
-        ratio = claimed / official if official else math.nan
-        label = _claim_label(name, metric, claim_type, threshold, year)
-        stated = _quantity(claimed, unit) + (f" ({qualifier})" if qualifier else "")
-        title = (
-            f"{label}: claimed {stated}, official {_quantity(official, unit)} — {_status(status)[0]}; "
-            f"in {documents} document{'s' if documents > 1 else ''}"
-        )
-        # the qualifier tells apart the chart's rows of a place, metric and year: 约3.87万亿元 and 38,700.58亿元
-        rows.append((label + (f"（{qualifier}）" if qualifier else ""), ratio, status, title))
-        table.append((label, documents, stated, _quantity(official, unit), f"{ratio:.4f}", _status(status)[0]))
-    caption = (
-        "Each quantity a document states about a place, metric and year, set against the published statistic "
-        "(dots outside 0.5–1.5× are drawn at the edge), and each claim about several places: a count of cities, "
-        "a combined figure, a share or a rank (counted over members; incomplete when some lack a figure). "
-        "A claim several documents make (near-duplicate copies of one text, often) is one row; the table says "
-        f"how many make it. Claims with no statistic to compare with, not drawn: {no_statistic}. 'At least' claims "
-        "(超过, 以上) agree when the statistic is at least the claimed value."
-    )
-    header = ("claim", "docs", "claimed", "official", "claimed ÷ official", "status")
-    return _figure_html(
-        "claims", "Do the documents agree with the statistics?", dot_chart(rows), _table(header, table), caption
+    drawing = svg("Industry structure by cluster", parts, height)
+    return figure_html(
+        "industry_structure", "Industry structure by cluster", drawing, table_html(header, table), caption
     )
 
 
-def _figure(chart: Chart, svg: str, table: str) -> str:
+def _figure(chart: Chart, drawing: str, table: str) -> str:
     caption = (
         f"{chart.caption} Solid lines and dots: the latest available figures (revisions and yearbook finals "
         "included); dashed lines and squares: each figure as first published. A filled mark is the whole "
         "cluster; a hollow one covers only the members with a figure that year (hover for how many), so hollow "
         "marks of different years are not comparable."
     )
-    return _figure_html(chart.chart_id, f"{chart.title} ({chart.unit})", svg, table, caption)
-
-
-def _figure_html(chart_id: str, title: str, svg: str, table: str, caption: str) -> str:
-    return (
-        f'<figure class="chart" id="{chart_id}"><h2>{html.escape(title)}</h2>{svg}'
-        f"<figcaption>{html.escape(caption)}</figcaption>"
-        f"<details><summary>numbers</summary>{table}</details></figure>"
-    )
+    return figure_html(chart.chart_id, f"{chart.title} ({chart.unit})", drawing, table, caption)
 
 
 def _series_table(series: Sequence[Series], chart: Chart, years) -> str:
@@ -523,45 +384,13 @@ def _series_table(series: Sequence[Series], chart: Chart, years) -> str:
             extra = _rows_of(years, s.key, s.view).set_index("year")[column]
             rows.append((f"{name}: {label}", *("" if _missing(extra.get(x)) else f"{extra[x]:.3f}" for x in xs)))
     note = "* over the members that reported only"
-    return _table(("cluster", *map(str, xs)), rows) + f'<p class="meta">{note}</p>'
+    return table_html(("cluster", *map(str, xs)), rows) + f'<p class="meta">{note}</p>'
 
 
 def _cell(point: Point | None, chart: Chart) -> str:
     if point is None or point.y is None:
         return ""
-    return _format(point.y / chart.scale, chart.digits) + ("" if point.complete else "*")
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _axes(y_of: Callable[[float], float], low: float, high: float, unit: str) -> list[str]:
-    parts = []
-    for i in range(5):
-        value = low + (high - low) * i / 4
-        y = y_of(value)
-        parts.append(
-            f'<line x1="{MARGIN["left"]}" y1="{y:.1f}" x2="{WIDTH - MARGIN["right"]}" y2="{y:.1f}" stroke="#e5e5e5"/>'
-        )
-        label = _format(value, 0 if high >= 10 else 1)
-        parts.append(f'<text x="{MARGIN["left"] - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{label}</text>')
-    parts.append(f'<text x="8" y="{MARGIN["top"] + 4}" class="tick">{html.escape(unit)}</text>')
-    return parts
-
-
-def _svg(title: str, parts: Sequence[str], height: int = HEIGHT) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'role="img" aria-label="{html.escape(title)}">{"".join(parts)}</svg>'
-    )
-
-
-def _empty_svg(title: str) -> str:
-    text = '<text x="20" y="40" class="legend">no figure to draw</text>'
-    return _svg(title, [text], 60)
+    return number(point.y / chart.scale, chart.digits) + ("" if point.complete else "*")
 
 
 def _runs(points: Sequence[Point]) -> list[list[Point]]:
@@ -573,31 +402,6 @@ def _runs(points: Sequence[Point]) -> list[list[Point]]:
         else:
             runs.append([])
     return [run for run in runs if len(run) > 1]
-
-
-def _linear(d0: float, d1: float, r0: float, r1: float) -> Callable[[float], float]:
-    span = (d1 - d0) or 1.0
-    return lambda v: r0 + (v - d0) / span * (r1 - r0)
-
-
-def _nice_range(low: float, high: float) -> tuple[float, float]:
-    if high <= low:
-        high = low + 1
-    step = 10 ** math.floor(math.log10(high - low))
-    for factor in (1, 2, 2.5, 5, 10):
-        if (high - low) / (step * factor) <= 5:
-            step *= factor
-            break
-    return math.floor(low / step) * step, math.ceil(high / step) * step
-
-
-def _format(value: float, digits: int) -> str:
-    return f"{value:,.{digits}f}"
-
-
-def _text_width(text: str) -> int:
-    """About how wide ``text`` is in a legend: 12 px a Chinese character, 7 px anything else."""
-    return sum(12 if ord(character) >= 0x2E80 else 7 for character in text)
 
 
 def _missing(value) -> bool:
