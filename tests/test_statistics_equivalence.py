@@ -19,9 +19,14 @@ from pathlib import Path
 import pytest
 
 from orchestration.raw_files.decoding import DecodeError, RawFile, decode
+from orchestration.statistics import conversion
 from orchestration.statistics import reader as st
-from orchestration.statistics.reader import EMPTY_CELLS, FileProblem, parse_statistics_file
+from orchestration.statistics.conversion import _region_code, context
+from orchestration.statistics.layout import classify
+from orchestration.statistics.loading import _utf8
+from orchestration.statistics.reader import FileProblem, parse_statistics_file
 from orchestration.statistics.units import ValueProblem, normalise_label, parse_number
+from orchestration.statistics.value_cells import EMPTY_CELLS
 from orchestration.statistics.vintages import parse_published_on, parse_vintage
 from tests.conftest import CATALOGUE
 
@@ -44,7 +49,7 @@ def reference(name: str, data: bytes) -> dict:
         _, header = next(rows, (None, None))
         if header is None:
             raise FileProblem("empty table: no header row")
-        columns = st._classify(header, parsed, CATALOGUE)
+        columns = classify(header, parsed, CATALOGUE)
         for number, cells in rows:
             empty += _reference_row(number, cells, header, columns, parsed.layout, observations, quarantine)
     except (FileProblem, DecodeError) as exc:
@@ -69,7 +74,7 @@ def _reference_row(number, cells, header, columns, layout, observations, quarant
     cells = cells + [""] * (len(header) - len(cells))
     role = {c.role: cells[c.index].strip() for c in columns if c.role}
     read = {}
-    for name, parse in (("code", st._region_code), ("vintage", parse_vintage), ("published_on", parse_published_on)):
+    for name, parse in (("code", _region_code), ("vintage", parse_vintage), ("published_on", parse_published_on)):
         try:
             read[name] = parse(role[name]) if role.get(name) else None
         except ValueProblem as exc:
@@ -108,7 +113,7 @@ def _reference_row(number, cells, header, columns, layout, observations, quarant
 
 
 def _reference_figure(column, role, raw_value) -> dict:
-    meaning = st.context(column, role.get("indicator", ""), role.get("unit", ""), role.get("year", ""), CATALOGUE)
+    meaning = context(column, role.get("indicator", ""), role.get("unit", ""), role.get("year", ""), CATALOGUE)
     if meaning.before_number:
         raise ValueProblem(meaning.before_number)
     number = parse_number(raw_value)
@@ -296,7 +301,7 @@ def test_messy_tables_parse_as_the_row_by_row_reference_does(seed, tmp_path):
 @pytest.mark.parametrize("seed", range(4))
 def test_rows_converted_in_many_blocks_parse_as_the_reference_does(seed, monkeypatch):
     """Blocks of a few cells, converted by two threads: the same figures and problems, in row order."""
-    monkeypatch.setattr(st, "BLOCK_CELLS", 7)
+    monkeypatch.setattr(conversion, "BLOCK_CELLS", 7)
     rng = random.Random(1000 + seed)
     for i in range(40):
         rows = rng.choice([long_table, wide_table, indicator_table])(rng)
@@ -354,4 +359,4 @@ def test_arrow_accepts_as_utf8_exactly_what_python_decodes():
             python = True
         except UnicodeDecodeError:
             python = False
-        assert (st._utf8(data)[0] == "utf-8") == python, sequence
+        assert (_utf8(data)[0] == "utf-8") == python, sequence

@@ -186,7 +186,7 @@ def test_unsupported_format_is_quarantined():
 def test_whitespace_is_what_str_strip_removes():
     import sys
 
-    from orchestration.statistics.reader import WHITESPACE
+    from orchestration.statistics.schema import WHITESPACE
 
     assert set(WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
 
