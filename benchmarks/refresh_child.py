@@ -49,7 +49,7 @@ def main() -> None:
     mode.add_argument("--floor", action="store_true")
     args = parser.parse_args()
 
-    from orchestration.config import FULL_REFRESH_TAG, load_settings
+    from orchestration.config import FULL_REFRESH_TAG
 
     selection, tags = None, None
     if args.floor:
@@ -58,9 +58,9 @@ def main() -> None:
         from orchestration.definitions import defs
         from orchestration.defs.resources import build_resources
 
-        settings = load_settings({"WAREHOUSE_DIR": args.warehouse_dir, "WAREHOUSE_RAW_ROOTS": args.raw_roots})
+        environment = {"WAREHOUSE_DIR": args.warehouse_dir, "WAREHOUSE_RAW_ROOTS": args.raw_roots}
         definitions = defs()
-        assets, resources = [*definitions.assets, *(definitions.asset_checks or [])], build_resources(settings)
+        assets, resources = [*definitions.assets, *(definitions.asset_checks or [])], build_resources(environment)
         if args.documents:
             documents = dg.AssetSelection.assets(dg.AssetKey(["raw", "documents"])).required_multi_asset_neighbors()
             selection = documents | documents.downstream()

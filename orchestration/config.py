@@ -213,6 +213,12 @@ def _resolve(value: str) -> Path:
     return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
 
 
+def warehouse_variables(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The WAREHOUSE_* variables of ``env`` (default: the process's environment): what Settings are read from."""
+    env = os.environ if env is None else env
+    return {name: value for name, value in env.items() if name.startswith("WAREHOUSE_")}
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     roots = tuple(_resolve(p) for p in env.get(RAW_ROOTS_VAR, "raw").split(":") if p.strip())

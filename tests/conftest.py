@@ -95,7 +95,7 @@ def run_refresh(
     defs = warehouse_definitions()
     result = dg.materialize(
         [*defs.assets, *(defs.asset_checks or [])],
-        resources=build_resources(settings),
+        resources=build_resources(env),
         instance=instance_of(warehouse_dir),
         selection=selection,
         tags={"warehouse/full": "true"} if full else None,

@@ -204,16 +204,16 @@ def test_the_freshness_check_is_dagsters_own_and_watched_by_its_sensor():
 def test_the_warehouse_resource_carries_every_setting(tmp_path):
     from orchestration.defs.resources import build_resources
 
-    settings = load_settings(
-        {
-            "WAREHOUSE_RAW_ROOTS": f"{tmp_path / 'a'}:{tmp_path / 'b'}",
-            "WAREHOUSE_DIR": str(tmp_path / "wh"),
-            "WAREHOUSE_TARGET": "spark",
-            "WAREHOUSE_PARSE_PROCESSES": "3",
-            "WAREHOUSE_ALERT_WEBHOOK": "http://alerts.example/hook",
-            "WAREHOUSE_FAULT_PAUSE": "lake",
-            "WAREHOUSE_MEMORY_LIMIT": "1.5GiB",
-            "WAREHOUSE_MAX_TEMP_SIZE": "7GB",
-        }
-    )
-    assert build_resources(settings)["warehouse"].settings == settings
+    environment = {
+        "WAREHOUSE_RAW_ROOTS": f"{tmp_path / 'a'}:{tmp_path / 'b'}",
+        "WAREHOUSE_DIR": str(tmp_path / "wh"),
+        "WAREHOUSE_TARGET": "spark",
+        "WAREHOUSE_PARSE_PROCESSES": "3",
+        "WAREHOUSE_ALERT_WEBHOOK": "http://alerts.example/hook",
+        "WAREHOUSE_FAULT_PAUSE": "lake",
+        "WAREHOUSE_MEMORY_LIMIT": "1.5GiB",
+        "WAREHOUSE_MAX_TEMP_SIZE": "7GB",
+    }
+    settings = load_settings(environment)
+    assert build_resources({**environment, "HOME": "/elsewhere"})["warehouse"].settings == settings
+    assert (settings.parse_processes, settings.memory_limit, settings.fault_pause) == (3, "1.5GiB", "lake")

@@ -26,8 +26,9 @@ def test_the_sensor_runs_a_new_document_once_and_a_deleted_one_too(tmp_path, mak
     extra = make_root(
         {"first.txt": "成渝地区双城经济圈观察\n2020年，重庆市地区生产总值为25002.79亿元。\n"}, kind="documents"
     )
-    settings = load_settings({"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_RAW_ROOTS": f"{REPO_RAW}:{extra}"})
-    resources = build_resources(settings)
+    environment = {"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_RAW_ROOTS": f"{REPO_RAW}:{extra}"}
+    settings = load_settings(environment)
+    resources = build_resources(environment)
     defs = warehouse_definitions()
     sensor = defs.resolve_sensor_def("raw_files_sensor")
     instance = dg.DagsterInstance.ephemeral()

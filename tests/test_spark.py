@@ -3,7 +3,6 @@ the marts of the DuckDB build row for row; the publish step then serves them as 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import shutil
 
@@ -30,15 +29,14 @@ def spark_build(published_default, tmp_path_factory) -> Refresh:
     warehouse_dir = tmp_path_factory.mktemp("spark_warehouse")
     source = published_default.settings.warehouse_dir
     shutil.copytree(source, warehouse_dir, dirs_exist_ok=True, symlinks=True)
-    settings = dataclasses.replace(
-        load_settings({"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_TARGET": "spark"}),
-        raw_roots=published_default.settings.raw_roots,
-    )
+    raw_roots = ":".join(str(root) for root in published_default.settings.raw_roots)
+    environment = {"WAREHOUSE_DIR": str(warehouse_dir), "WAREHOUSE_TARGET": "spark", "WAREHOUSE_RAW_ROOTS": raw_roots}
+    settings = load_settings(environment)
     defs = warehouse_definitions()
     result = dg.materialize(
         [*defs.assets, *(defs.asset_checks or [])],
         selection=dg.AssetSelection.assets(*warehouse_models.keys, dg.AssetKey(["serving", "warehouse"])),
-        resources=build_resources(settings),
+        resources=build_resources(environment),
         instance=instance_of(warehouse_dir),
         raise_on_error=False,
     )

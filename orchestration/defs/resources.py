@@ -1,64 +1,35 @@
-"""Resources, built once from Settings; tests build their own with ``build_resources``."""
+"""Resources, built from the WAREHOUSE_* variables; tests build their own with ``build_resources``."""
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.config import (
-    DBT_PROJECT_DIR,
-    DEFAULT_MAX_TEMP_SIZE,
-    DEFAULT_MEMORY_LIMIT,
-    DEFAULT_PARSE_PROCESSES,
-    Settings,
-    load_settings,
-)
+from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings, warehouse_variables
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The warehouse's files: the raw roots to read, and the folder of the lake, the build database and
-    the published warehouse."""
+    """The warehouse's settings, as the WAREHOUSE_* variables they are read from (the Dagster UI shows
+    them); ``settings`` reads them as orchestration/config.py does everywhere else."""
 
-    raw_roots: list[str]
-    warehouse_dir: str
-    dbt_target: str = "duckdb"
-    parse_processes: int = DEFAULT_PARSE_PROCESSES
-    alert_webhook: str = ""
-    fault_pause: str = ""
-    memory_limit: str = DEFAULT_MEMORY_LIMIT
-    max_temp_size: str = DEFAULT_MAX_TEMP_SIZE
+    environment: dict[str, str]
 
     @property
     def settings(self) -> Settings:
-        return Settings(
-            raw_roots=tuple(Path(p) for p in self.raw_roots),
-            warehouse_dir=Path(self.warehouse_dir),
-            dbt_target=self.dbt_target,
-            parse_processes=self.parse_processes,
-            alert_webhook=self.alert_webhook or None,
-            fault_pause=self.fault_pause or None,
-            memory_limit=self.memory_limit,
-            max_temp_size=self.max_temp_size,
-        )
+        return load_settings(self.environment)
 
 
-def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+def build_resources(environment: Mapping[str, str]) -> dict[str, dg.ConfigurableResource]:
+    """The resources of a refresh with the settings ``environment`` gives (its WAREHOUSE_* variables)."""
+    warehouse = Warehouse(environment=warehouse_variables(environment))
     return {
-        "warehouse": Warehouse(
-            raw_roots=[str(p) for p in settings.raw_roots],
-            warehouse_dir=str(settings.warehouse_dir),
-            dbt_target=settings.dbt_target,
-            parse_processes=settings.parse_processes,
-            alert_webhook=settings.alert_webhook or "",
-            fault_pause=settings.fault_pause or "",
-            memory_limit=settings.memory_limit,
-            max_temp_size=settings.max_temp_size,
-        ),
+        "warehouse": warehouse,
         # the dbt of this interpreter's environment, whatever PATH the run was started with
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
-            target=settings.dbt_target,
+            target=warehouse.settings.dbt_target,
             dbt_executable=str(Path(sys.executable).parent / "dbt"),
         ),
     }
@@ -66,4 +37,4 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources=build_resources(load_settings()))
+    return dg.Definitions(resources=build_resources(warehouse_variables()))
