@@ -492,6 +492,10 @@ def _infer_year(
         year = max(past_years) + 1
     else:
         return None
-    if date(year, month, day) > today:
+    try:
+        inferred = date(year, month, day)
+    except ValueError:  # a dateline's 2月30日, or 2月29日 in a year that has none: no date to infer
+        return None
+    if inferred > today:
         return None  # an inference that lands in the future is no inference
-    return DocumentDate(date(year, month, day), "day", "publication", "inferred", context)
+    return DocumentDate(inferred, "day", "publication", "inferred", context)
