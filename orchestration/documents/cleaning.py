@@ -496,6 +496,5 @@ def _infer_year(
         inferred = date(year, month, day)
     except ValueError:  # a dateline's 2月30日, or 2月29日 in a year that has none: no date to infer
         return None
-    if inferred > today:
-        return None  # an inference that lands in the future is no inference
-    return DocumentDate(inferred, "day", "publication", "inferred", context)
+    # an inference that lands in the future is no inference
+    return None if inferred > today else DocumentDate(inferred, "day", "publication", "inferred", context)
