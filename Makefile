@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
 export DAGSTER_HOME := $(CURDIR)/.dagster
-# dbt and dagster from .venv/ even when it is not activated (`dagster dev` looks dbt up on PATH)
+# dbt and dagster from .venv/ even when it is not activated (`dg dev`, which `make ui` runs, looks dbt up on PATH)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1

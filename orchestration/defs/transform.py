@@ -14,7 +14,7 @@ from orchestration.defs.resources import Warehouse
 from orchestration.serving.publish import MartDescription
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` this re-parses the project; elsewhere `make` has parsed it before anything loads.
+# Under `dg dev` (make ui) this re-parses the project; elsewhere `make` has parsed it before anything loads.
 dbt_project.prepare_if_dev()
 
 
