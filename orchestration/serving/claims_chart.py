@@ -7,7 +7,7 @@ import html
 import math
 from collections.abc import Sequence
 
-from orchestration.serving.svg import MARGIN, WIDTH, figure_html, linear, svg, table_html, text_width
+from orchestration.serving.svg import MARGIN, WIDTH, figure_html, linear, number, svg, table_html, text_width
 
 # a claim's status (the marts' status column): how the legend and the table name it, and its colour
 STATUSES = {
@@ -122,7 +122,7 @@ def _claim_label(name: str, metric: str, claim_type: str | None, threshold: floa
 def _quantity(value: float, unit: str) -> str:
     """A value in a base unit of the marts as the page prints it: 27,470.0 亿元, 1,234.5 万人, 8.9%, 9."""
     scale, digits, written = UNITS.get(unit, (1, 2, f" {unit}"))
-    return f"{value / scale:,.{digits}f}{written}"
+    return number(value / scale, digits) + written
 
 
 def claims_figure(claims: Sequence[tuple]) -> str:
