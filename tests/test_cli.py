@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -13,8 +14,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from orchestration.cli import REFRESH_LOGS_KEPT, app, exclusive_lock, output_to
+from orchestration.cli import REFRESH_LOGS_KEPT, app, output_to
 from orchestration.config import PROJECT_ROOT, load_settings
+from orchestration.serving.refresh_lock import exclusive_lock
 from tests.conftest import OBSERVATION_HEADER, REPO_RAW
 from tests.terminal import run_on_terminal
 
@@ -64,21 +66,30 @@ def refreshed(tmp_path_factory):
             start_new_session=True,
         )
         before = []
-        for line in run.stdout:  # it says it waits, then waits for the lock
+        for line in run.stdout:  # it says it waits, then its run waits for the lock
             before.append(line.decode())
             if "waiting" in before[-1]:
                 break
         with dg.instance_for_test(temp_dir=str(home)) as instance:
-            runs_while_waiting = instance.get_run_records(dg.RunsFilter(job_name="warehouse_refresh_job"))
+            runs = dg.RunsFilter(job_name="warehouse_refresh_job")
+            deadline = time.monotonic() + 300
+            while not instance.get_run_records(runs) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            time.sleep(3)  # time enough to start a step, were the lock not held
+            [waiting] = instance.get_run_records(runs)
+            steps = instance.get_records_for_run(waiting.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_START)
+            while_waiting = (waiting.dagster_run.status, len(steps.records))
     output = "".join(before) + run.communicate(timeout=900)[0].decode()
     assert run.returncode == 0, output
-    return env, output, run, before, runs_while_waiting
+    return env, output, run, before, while_waiting
 
 
 def test_a_refresh_waits_for_the_one_holding_the_lock_and_leaves_no_process(refreshed):
-    env, _, run, before, runs_while_waiting = refreshed
+    env, _, run, before, while_waiting = refreshed
     assert before[-1].strip() == "Another refresh is running; waiting."
-    assert runs_while_waiting == []  # it had not started its run
+    # its run was in the instance, as the UI shows it, and waited for the lock before its first step
+    status, steps = while_waiting
+    assert status in (dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTED) and steps == 0
     # dbt and any parse processes were waited for before it returned
     assert session_processes(run.pid) == []
     with dg.instance_for_test(temp_dir=env["DAGSTER_HOME"]) as instance:

@@ -1,6 +1,7 @@
 """The code location as Dagster loads it: asset keys, checks, gating and schedules."""
 
 import csv
+import json
 import shutil
 
 import dagster as dg
@@ -217,3 +218,37 @@ def test_the_warehouse_resource_carries_every_setting(tmp_path):
     settings = load_settings(environment)
     assert build_resources({**environment, "HOME": "/elsewhere"})["warehouse"].settings == settings
     assert (settings.parse_processes, settings.memory_limit, settings.fault_pause) == (3, "1.5GiB", "lake")
+
+
+def test_the_alert_sensor_is_the_one_writer_and_alerts_a_failed_refresh_from_a_shell(tmp_path):
+    """A failed run of the refresh job, run in-process as `warehouse refresh` runs it (no code location),
+    leaves one alert; a failed run of another job none. The CLI writes none of its own."""
+    from orchestration.defs.resources import Warehouse
+    from orchestration.defs.schedules import refresh_failure_alert_sensor
+
+    assert "record_alert" not in (PROJECT_ROOT / "orchestration" / "cli.py").read_text(encoding="utf-8")
+    sensor = warehouse_definitions().resolve_sensor_def("refresh_failure_alert_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+    @dg.op
+    def fails():
+        raise RuntimeError("the build database is gone")
+
+    def graph():
+        fails()
+
+    warehouse = Warehouse(environment={"WAREHOUSE_DIR": str(tmp_path / "wh")})
+    alerts = warehouse.settings.alerts_path
+    with dg.instance_for_test() as instance:
+        for name in ("warehouse_refresh_job", "another_job"):
+            result = dg.job(name=name)(graph).execute_in_process(instance=instance, raise_on_error=False)
+            with dg.build_run_status_sensor_context(
+                sensor_name="refresh_failure_alert_sensor",
+                dagster_event=result.get_run_failure_event(),
+                dagster_instance=instance,
+                dagster_run=result.dagster_run,
+                resources={"warehouse": warehouse},
+            ) as context:
+                refresh_failure_alert_sensor(context.for_run_failure())
+    [alert] = [json.loads(line) for line in alerts.read_text(encoding="utf-8").splitlines()]
+    assert alert["job"] == "warehouse_refresh_job" and "fails" in alert["message"]

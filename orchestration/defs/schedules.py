@@ -75,9 +75,13 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     return dg.RunRequest(run_key=run_key, asset_selection=sorted(keys), tags={"warehouse/changes": summary})
 
 
-@dg.run_failure_sensor(monitored_jobs=[warehouse_refresh_job], default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.run_failure_sensor(monitor_all_code_locations=True, default_status=dg.DefaultSensorStatus.RUNNING)
 def refresh_failure_alert_sensor(context: dg.RunFailureSensorContext, warehouse: Warehouse):
-    """A failed refresh leaves an alert record (and a webhook POST when configured)."""
+    """The one writer of alerts: a failed refresh leaves an alert record (and a webhook POST when
+    configured). All code locations, because a `warehouse refresh` from a shell runs in-process and
+    belongs to none; the daemon evaluates this sensor."""
+    if context.dagster_run.job_name != warehouse_refresh_job.name:
+        return dg.SkipReason(f"{context.dagster_run.job_name} is not a refresh")
     settings = warehouse.settings
     message = context.failure_event.message or "refresh failed"
     record_alert(
