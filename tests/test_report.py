@@ -7,26 +7,45 @@ from collections import Counter
 import pytest
 
 from orchestration.serving.claims_chart import STATUSES
+from orchestration.serving.figure import number
 from orchestration.serving.report import CLUSTER_CHARTS, STRUCTURE_YEARS, write_report
 from tests.browser import browser_page, save_screenshot
 
-MARKS = """figures => figures.map(figure => ({
-    id: figure.id,
-    marks: [...figure.querySelectorAll('svg .mark')].map(mark => {
-        const box = mark.getBoundingClientRect();
-        return {series: mark.dataset.series, view: mark.dataset.view, x: mark.dataset.x, status: mark.dataset.status,
-                sector: mark.dataset.sector, cityCode: mark.dataset.cityCode, partial: mark.dataset.partial,
-                complete: mark.dataset.complete, fill: mark.getAttribute('fill'),
-                value: Number(mark.dataset.value), drawn: box.width > 0 && box.height > 0};
-    }),
-    keys: [...figure.querySelectorAll('svg .key')].map(key => ({
-        label: key.textContent.trim(),
-        colours: [...key.querySelectorAll('[fill], [stroke]')].flatMap(e => [e.getAttribute('fill'),
-                                                                             e.getAttribute('stroke')]),
-    })),
-    labels: [...figure.querySelectorAll('svg > text')].map(text => text.textContent),
-    rows: [...figure.querySelectorAll('tbody tr')].map(row => [...row.cells].map(cell => cell.textContent)),
-}))"""
+# a chart's data marks (Vega draws them in the group of the marks named "values") carry their datum: the mart
+# value and the keys the marts are compared on; the map's shapes (inline SVG) carry theirs in data- attributes
+MARKS = """figures => figures.map(figure => {
+    const drawn = element => {
+        const box = element.getBoundingClientRect();
+        return box.width > 0 && box.height > 0;
+    };
+    const colours = symbol => [...symbol.querySelectorAll('[fill], [stroke]')].flatMap(e => [e.getAttribute('fill'),
+                                                                                                e.getAttribute('stroke')]);
+    return {
+        id: figure.id,
+        marks: [
+            ...[...figure.querySelectorAll('svg g.values_marks > *')].map(mark => ({
+                ...mark.__data__.datum, fill: mark.getAttribute('fill'), fillOpacity: mark.getAttribute('fill-opacity'),
+                label: mark.getAttribute('aria-label'), drawn: drawn(mark)})),
+            ...[...figure.querySelectorAll('svg path.mark')].map(mark => ({
+                series: mark.dataset.series, cityCode: mark.dataset.cityCode, partial: mark.dataset.partial === 'true',
+                value: Number(mark.dataset.value), fill: mark.getAttribute('fill'), drawn: drawn(mark)})),
+        ],
+        keys: [
+            ...[...figure.querySelectorAll('svg .role-legend-symbol')].map(symbol => ({
+                label: symbol.parentElement.querySelector('.role-legend-label').textContent.trim(),
+                colours: colours(symbol)})),
+            ...[...figure.querySelectorAll('svg .key')].map(key => ({label: key.textContent.trim(),
+                                                                   colours: colours(key)})),
+        ],
+        labels: [...figure.querySelectorAll('svg .role-axis-label text')].map(text => text.textContent),
+        rows: [...figure.querySelectorAll('tbody tr')].map(row => [...row.cells].map(cell => cell.textContent)),
+    };
+})"""
+FIGURE_TEXT = """figures => figures.map(figure => {
+    const text = figure.cloneNode(true);
+    text.querySelectorAll('script').forEach(script => script.remove());
+    return text.textContent;
+})"""
 # one row per claim (place or scope, metric, kind, year, claimed value, qualifier, status) and document
 CLAIM_DOCUMENTS = """
 select entity_code, metric, null, year, claimed_value, qualifier, status, official_value, document_id
@@ -45,17 +64,39 @@ def rendered(published_default, tmp_path_factory):
     with browser_page(width=800, height=1000) as page:
         page.on("request", lambda request: requests.append(request.url))
         page.goto(path.as_uri())
+        page.wait_for_function("document.body.dataset.charts", timeout=60_000)
+        assert page.evaluate("document.body.dataset.charts") == "drawn", "vega-embed failed to draw the charts"
         figures = {f["id"]: f for f in page.eval_on_selector_all("figure.chart", MARKS)}
         save_screenshot(page.screenshot(full_page=True), "report.png")
         save_screenshot(page.screenshot(), "report_top.png")  # the first screen, for the README
-        # the figures' text, tooltips and closed tables included (the page's header names the refresh by its
-        # UUID, whose digits and letters may read as 4e-3)
-        text = "\n".join(page.eval_on_selector_all("figure", "figures => figures.map(f => f.textContent)"))
-    return figures, requests, path, text
+        # the figures' text, the marks' descriptions and the tables, closed, included, but not the charts'
+        # specifications (their data sets are named by hashes); the page's header names the refresh by its UUID,
+        # whose digits and letters may read as 4e-3
+        text = "\n".join(
+            page.eval_on_selector_all("figure", FIGURE_TEXT)
+            + page.eval_on_selector_all("figure [aria-label]", "marks => marks.map(m => m.getAttribute('aria-label'))")
+        )
+        tooltip = _hover_last_mark(page, "gdp")
+        actions = page.eval_on_selector_all(
+            "figure.chart", "figures => figures.map(f => [...f.querySelectorAll('.vega-actions a')].map(a => a.text))"
+        )
+    return figures, requests, path, text, tooltip, actions
+
+
+def _hover_last_mark(page, chart_id: str) -> str:
+    """The tooltip's text with the pointer on the chart's last mark (drawn last, so on top)."""
+    page.eval_on_selector(f"#{chart_id}", "figure => figure.scrollIntoView()")
+    x, y = page.eval_on_selector(
+        f"#{chart_id} g.values_marks > :last-child",
+        "mark => { const box = mark.getBoundingClientRect(); return [box.x + box.width / 2, box.y + box.height / 2]; }",
+    )
+    page.mouse.move(x, y)
+    tooltip = page.wait_for_selector("#vg-tooltip-element.visible", timeout=10_000)
+    return tooltip.inner_text()
 
 
 def test_every_chart_is_drawn_and_the_page_fetches_nothing(rendered):
-    figures, requests, path, _ = rendered
+    figures, requests, path, *_ = rendered
     assert set(figures) == {chart.chart_id for chart in CLUSTER_CHARTS} | {
         "cluster_map",
         "industry_structure",
@@ -71,7 +112,7 @@ def test_every_chart_is_drawn_and_the_page_fetches_nothing(rendered):
 def test_each_cluster_chart_shows_the_marts_values(rendered, published_default, chart):
     """Both views, every year: a complete figure where the mart has one, else the figure over the members that
     reported, marked so."""
-    figures, _, _, _ = rendered
+    figures, *_ = rendered
     expected = {
         (cluster, view, str(year)): (value, complete)
         for cluster, view, year, value, complete in published_default.serving(
@@ -84,16 +125,20 @@ def test_each_cluster_chart_shows_the_marts_values(rendered, published_default, 
     # the long series, 2000 on; a share of national GDP only where the nation's GDP is bundled (2016-2020)
     assert len({year for *_, year in expected}) >= (5 if chart.chart_id == "share_of_national_gdp" else 20)
     marks = figures[chart.chart_id]["marks"]
-    shown = {(m["series"], m["view"], m["x"]): (m["value"], m["complete"] == "true") for m in marks}
-    assert shown.keys() == expected.keys()
+    shown = {(m["series"], m["view"], str(m["x"])): m for m in marks}
+    assert len(shown) == len(marks) and shown.keys() == expected.keys()
     for key, (value, complete) in expected.items():
-        assert math.isclose(shown[key][0], value, rel_tol=1e-12) and shown[key][1] == complete, key
+        mark = shown[key]
+        assert math.isclose(mark["value"], value, rel_tol=1e-12) and mark["complete"] == complete, key
+        assert (mark["fill"] == "white") == (not complete), f"{key}: a hollow mark is the members that reported"
+        # its description, which screen readers and the text check read, prints the value in the chart's unit
+        assert f"{number(value / chart.scale, chart.digits)} {chart.unit}" in mark["label"], key
 
 
 def test_the_claims_chart_shows_every_claim_against_its_statistic(rendered, published_default):
     """One dot and one table row per claim, however many documents make it: the bundled near-duplicate
     documents repeat claims, which the table counts."""
-    figures, _, _, _ = rendered
+    figures, *_ = rendered
     documents = Counter(row[:-1] for row in published_default.serving(CLAIM_DOCUMENTS))
     expected = [(claimed / official, status) for *_, claimed, _, status, official in documents]
     assert {"agrees", "incomplete"} <= {status for _, status in expected}  # the claims about several places too
@@ -133,13 +178,24 @@ def test_every_colour_has_a_legend_entry(rendered):
 
 def test_numbers_are_printed_in_the_readers_units(rendered):
     """亿元 and 万人 with digit grouping, never 2.747e+12 or 1e+12, in the charts, their tooltips or their tables."""
-    figures, _, _, text = rendered
+    figures, _, _, text, *_ = rendered
     assert re.findall(r"\d(?:\.\d+)?[eE][+-]?\d+", text) == []
     assert any(row[2].endswith("亿元") and "," in row[2] for row in figures["claims"]["rows"])
 
 
+def test_a_mark_has_a_tooltip_and_a_chart_can_be_exported(rendered):
+    """Hover: the figure with its cluster, in 亿元 with digit grouping; each chart's menu saves it as SVG or PNG
+    (no action that would open a site: the page works offline)."""
+    _, _, _, _, tooltip, actions = rendered
+    assert "亿元" in tooltip and re.search(r"\d{1,3}(,\d{3})+ 亿元", tooltip), tooltip
+    assert re.search("长三角|长江中游|成渝", tooltip), tooltip
+    drawn_by_vega = [links for links in actions if links]
+    assert len(drawn_by_vega) == len(CLUSTER_CHARTS) + 2, "every chart but the map has an actions menu"
+    assert all(set(links) == {"Save as SVG", "Save as PNG"} for links in drawn_by_vega), actions
+
+
 def test_the_industry_structure_chart_shows_the_marts_sector_shares(rendered, published_default):
-    figures, _, _, _ = rendered
+    figures, *_ = rendered
     shown = {(m["series"], int(m["x"]), m["sector"]): m["value"] for m in figures["industry_structure"]["marks"]}
     rows = published_default.serving(
         "select cluster_id, year, primary_sector_share, secondary_sector_share, tertiary_sector_share "
@@ -161,12 +217,12 @@ def test_the_industry_structure_chart_shows_the_marts_sector_shares(rendered, pu
 def test_the_map_draws_every_member_with_its_code_and_the_marts_value(rendered, published_default):
     """One shape per member city (73), each carrying its city code and its GDP per person in the latest view
     (the default measure) of the latest year in which every member has one; partial members marked."""
-    figures, _, _, _ = rendered
+    figures, *_ = rendered
     shapes = figures["cluster_map"]["marks"]
     members = dict(published_default.serving("select city_code, coverage from marts.dim_city where is_cluster_member"))
     assert len(members) == 73 and sorted(m["cityCode"] for m in shapes) == sorted(members)
     assert all(m["drawn"] for m in shapes)
-    assert {m["cityCode"] for m in shapes if m["partial"] == "true"} == {c for c, v in members.items() if v == "part"}
+    assert {m["cityCode"] for m in shapes if m["partial"]} == {c for c, v in members.items() if v == "part"}
     [(year,)] = published_default.serving(  # the latest year in which every cluster's total is complete
         "select max(year) from (select year from marts.mart_cluster_year where statistics_view = 'latest' "
         "group by year having count(gdp_per_capita_yuan) = 3)"

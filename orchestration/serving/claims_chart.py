@@ -3,11 +3,14 @@ one table row per claim (however many documents make it), labelled in Chinese, c
 
 from __future__ import annotations
 
-import html
 import math
+from collections import Counter
 from collections.abc import Sequence
 
-from orchestration.serving.svg import MARGIN, WIDTH, figure_html, linear, number, svg, table_html, text_width
+import altair as alt
+
+from orchestration.serving.charts import MARKS, chart_html, empty_html
+from orchestration.serving.figure import figure_html, number, table_html
 
 # a claim's status (the marts' status column): how the legend and the table name it, and its colour
 STATUSES = {
@@ -68,40 +71,47 @@ order by status, min(subject_name), metric, claim_type, year, claimed_value
 """
 
 
-def dot_chart(rows: Sequence[tuple[str, float, str, str]], low: float = 0.5, high: float = 1.5) -> str:
+def dot_chart(rows: Sequence[dict], low: float = 0.5, high: float = 1.5) -> str:
     """One row per claim (label, ratio, status, tooltip): a dot at claimed ÷ official (1 means the claim
-    matches the statistic) in its status's colour; under the axis, a key of the statuses drawn."""
-    row_height = 22
-    bottom = MARGIN["top"] + row_height * max(len(rows), 1)  # of the plot
-    height = bottom + MARGIN["bottom"] + 24
-    left = min(max([text_width(label) for label, *_ in rows], default=200) + 24, 380)
-    x_of = linear(low, high, left, WIDTH - 24)
-    parts = []
-    for tick in (0.5, 0.75, 1.0, 1.25, 1.5):
-        x = x_of(tick)
-        stroke = "#333" if tick == 1.0 else "#ddd"
-        parts.append(f'<line x1="{x:.1f}" y1="{MARGIN["top"]}" x2="{x:.1f}" y2="{bottom}" stroke="{stroke}"/>')
-        parts.append(f'<text x="{x:.1f}" y="{bottom + 22}" text-anchor="middle" class="tick">{tick:g}×</text>')
-    for index, (label, ratio, status, title) in enumerate(rows):
-        y = MARGIN["top"] + row_height * index + row_height / 2
-        shown = min(max(ratio, low), high)
-        parts.append(
-            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" class="legend">{html.escape(label)}</text>'
+    matches the statistic) in its status's colour; under the chart, a key of the statuses drawn."""
+    if not rows:
+        return empty_html("no claim to draw")
+    counts = Counter(row["status"] for row in rows)
+    drawn = list(dict.fromkeys(row["status"] for row in rows))
+    keys = {status: f"{_status(status)[0]} ({counts[status]})" for status in drawn}
+    values = [{**row, "shown": _clip(row["value"], low, high), "key": keys[row["status"]]} for row in rows]
+    dots = (
+        alt.Chart(alt.InlineData(values=values))
+        .mark_circle(size=64, opacity=1)
+        .encode(
+            y=alt.Y(
+                "row:N",
+                title=None,
+                sort=list(dict.fromkeys(row["row"] for row in rows)),
+                axis=alt.Axis(labelLimit=400, labelFontSize=12, labelColor="#222"),
+            ),
+            x=alt.X(
+                "shown:Q",
+                title="claimed ÷ official",
+                scale=alt.Scale(domain=[low, high], zero=False, nice=False),
+                axis=alt.Axis(values=[0.5, 0.75, 1, 1.25, 1.5], labelExpr="datum.value + '×'", grid=True),
+            ),
+            color=alt.Color(
+                "key:N",
+                scale=alt.Scale(domain=list(keys.values()), range=[_status(status)[1] for status in keys]),
+                legend=alt.Legend(title="status", orient="bottom", direction="horizontal"),
+            ),
+            description="label:N",
+            tooltip=[alt.Tooltip("row:N", title="claim"), alt.Tooltip("detail:N", title="checked")],
         )
-        parts.append(
-            f'<circle class="mark" cx="{x_of(shown):.1f}" cy="{y:.1f}" r="5" fill="{_status(status)[1]}" '
-            f'data-status="{status}" data-value="{ratio!r}"><title>{html.escape(title)}</title></circle>'
-        )
-    x, y = 8, height - 12
-    for status in dict.fromkeys(status for _, _, status, _ in rows):
-        name, colour = _status(status)
-        text = f"{name} ({sum(row[2] == status for row in rows)})"
-        parts.append(
-            f'<g class="key"><circle cx="{x + 5}" cy="{y - 4}" r="5" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="{y}" class="legend">{html.escape(text)}</text></g>'
-        )
-        x += 14 + text_width(text) + 20
-    return svg("Document claims ÷ official statistics", parts, height)
+        .properties(name=MARKS)
+    )
+    one = alt.Chart().mark_rule(color="#333").encode(x=alt.datum(1))
+    return chart_html(alt.layer(one, dots).properties(width=300, height=alt.Step(22)))
+
+
+def _clip(value: float | None, low: float, high: float) -> float | None:
+    return None if value is None else min(max(value, low), high)
 
 
 def _status(status: str) -> tuple[str, str]:
@@ -139,7 +149,10 @@ def claims_figure(claims: Sequence[tuple]) -> str:
             f"in {documents} document{'s' if documents > 1 else ''}"
         )
         # the qualifier tells apart the chart's rows of a place, metric and year: 约3.87万亿元 and 38,700.58亿元
-        rows.append((label + (f"（{qualifier}）" if qualifier else ""), ratio, status, title))
+        row = label + (f"（{qualifier}）" if qualifier else "")
+        detail = title.removeprefix(f"{label}: ")
+        value = ratio if math.isfinite(ratio) else None  # an official figure of 0: no dot, the table says so
+        rows.append({"row": row, "value": value, "status": status, "label": title, "detail": detail})
         table.append((label, documents, stated, _quantity(official, unit), f"{ratio:.4f}", _status(status)[0]))
     caption = (
         "Each quantity a document states about a place, metric and year, set against the published statistic "

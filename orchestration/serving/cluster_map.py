@@ -97,6 +97,15 @@ def members_of(rows: Sequence[dict], measure: Measure, year: int | None) -> list
     return sorted(members.values(), key=lambda m: m.city_code)
 
 
+def map_svg(title: str, members: Sequence[Member], measure: Measure, clusters: dict[str, tuple[str, str]]) -> str:
+    """The map as an SVG element WIDTH wide and at most HEIGHT high, titled ``title``."""
+    parts, height = map_parts(members, measure, clusters)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'role="img" aria-label="{html.escape(title)}">{"".join(parts)}</svg>'
+    )
+
+
 def map_parts(
     members: Sequence[Member], measure: Measure, clusters: dict[str, tuple[str, str]]
 ) -> tuple[list[str], int]:

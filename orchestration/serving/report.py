@@ -1,39 +1,35 @@
 """`warehouse report`: one self-contained HTML page of charts, drawn from the published warehouse.
 
-The page needs nothing but a browser: the charts are inline SVG written here (no script, no font or
-style sheet from the network), so it can be mailed, opened offline or archived beside a release. Every
-mark carries the mart value it stands for in ``data-value`` and every chart has its numbers in a table
-under it, so what the chart shows can be checked against the marts.
+The page needs nothing but a browser and fetches nothing: the map is inline SVG projected here
+(cluster_map.py); the charts are Vega-Lite specifications (altair) that vega-embed, inlined once in the
+page, draws with tooltips, zoom and export (charts.py says why interactive). So the page opens offline
+and can be archived beside a release. Every mark carries the mart value it stands for (the map's in
+``data-value``, the charts' in their datum's ``value``) and every chart has its numbers in a table under
+it, so what the chart shows can be checked against the marts.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import altair as alt
+
+from orchestration.serving.charts import MARKS, UNIT_AXIS, chart_html, empty_html, page_script
 from orchestration.serving.claims_chart import CLAIMS_SQL, claims_figure
-from orchestration.serving.cluster_map import MEASURES, Measure, map_parts, map_year, members_of
+from orchestration.serving.cluster_map import MEASURES, Measure, map_svg, map_year, members_of
+from orchestration.serving.figure import figure_html, number, table_html
 from orchestration.serving.query import connect_reader
-from orchestration.serving.svg import (
-    HEIGHT,
-    MARGIN,
-    WIDTH,
-    axes,
-    empty_svg,
-    figure_html,
-    linear,
-    nice_range,
-    number,
-    svg,
-    table_html,
-)
 
 CLUSTER_COLOURS = {"yrd": "#1f77b4", "myr": "#d62728", "cy": "#2ca02c"}
-# the two statistical views of mart_cluster_year and how a line of each is drawn
-VIEWS = {"latest": ("latest available", ""), "first_published": ("as first published", "6 4")}
+# the two statistical views of mart_cluster_year: how the legend names each (solid and dots, dashed and squares)
+VIEWS = {"latest": "latest available", "first_published": "as first published"}
+SHAPES = {"latest": "circle", "first_published": "square"}  # of a view's dots
+REPORTED_ONLY = "reported members only"  # the key of hollow marks: a figure over the members that reported
 
 
 @dataclass(frozen=True)
@@ -167,6 +163,7 @@ def build_report(serving_path: Path, map_measure: str = "gdp_per_capita") -> str
         published=html.escape(f"{published_at:%Y-%m-%d %H:%M} UTC, refresh {refresh_id}"),
         clusters=html.escape(", ".join(f"{name} ({count} members)" for _, name, count in clusters)),
         sections="\n".join(sections),
+        script=page_script(),
     )
 
 
@@ -202,8 +199,7 @@ def _map_figure(rows: list[dict], measure: Measure, clusters: Sequence[tuple]) -
         m.cluster_id: (names.get(m.cluster_id, m.cluster_id), CLUSTER_COLOURS.get(m.cluster_id, "#555"))
         for m in members
     }
-    parts, height = map_parts(members, measure, drawn)
-    drawing = svg(title, parts, height)
+    drawing = map_svg(title, members, measure, drawn)
     table = table_html(
         ("city", "code", "cluster", measure.unit),
         [
@@ -226,71 +222,85 @@ def _map_figure(rows: list[dict], measure: Measure, clusters: Sequence[tuple]) -
 def line_chart(series: Sequence[Series], chart: Chart) -> str:
     """Lines and dots for complete figures (solid lines and round dots for the latest view, dashed lines
     and squares as first published); hollow marks, unconnected, for figures over the members that
-    reported (those cover different members from year to year)."""
-    values = [p.y / chart.scale for s in series for p in s.points if p.y is not None]
-    xs = sorted({p.x for s in series for p in s.points})
-    if not values:
-        return empty_svg(chart.title)
-    low, high = nice_range(min(0.0, min(values)), max(values))
-    x_of = linear(xs[0], xs[-1] if xs[-1] > xs[0] else xs[0] + 1, MARGIN["left"], WIDTH - MARGIN["right"])
-    y_of = linear(low, high, HEIGHT - MARGIN["bottom"], MARGIN["top"])
-    parts = axes(y_of, low, high, chart.unit)
-    step = max(1, math.ceil(len(xs) / 10))  # at most about ten year labels
-    parts += [
-        f'<text x="{x_of(x):.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="tick">{x}</text>'
-        for x in xs
-        if (x - xs[0]) % step == 0
+    reported (those cover different members from year to year). A year without a complete figure breaks
+    the line."""
+    rows = [
+        {
+            "series": s.key,
+            "cluster": s.label,
+            "view": s.view,
+            "figures": VIEWS[s.view],
+            "x": p.x,
+            "value": p.y,
+            "complete": p.complete,
+            "text": "" if p.y is None else f"{number(p.y / chart.scale, chart.digits)} {chart.unit}",
+            "members": "all" if p.complete else p.note,
+        }
+        for s in series
+        for p in s.points
     ]
-    for s in series:
-        dash = f' stroke-dasharray="{VIEWS[s.view][1]}"' if VIEWS[s.view][1] else ""
-        for run in _runs(s.points):
-            path = " ".join(
-                f"{'M' if i == 0 else 'L'}{x_of(p.x):.1f},{y_of(p.y / chart.scale):.1f}" for i, p in enumerate(run)
-            )
-            parts.append(f'<path d="{path}" fill="none" stroke="{s.colour}" stroke-width="2"{dash}/>')
-        for p in s.points:
-            if p.y is None:
-                continue
-            label = f"{s.label} {p.x}, {VIEWS[s.view][0]}: {number(p.y / chart.scale, chart.digits)} {chart.unit}"
-            label += "" if p.complete else f" — incomplete: {p.note}"
-            attributes = (
-                f'class="mark" fill="{s.colour if p.complete else "white"}" stroke="{s.colour}" stroke-width="1.5" '
-                f'data-series="{s.key}" data-view="{s.view}" data-x="{p.x}" '
-                f'data-complete="{str(p.complete).lower()}" data-value="{p.y!r}"'
-            )
-            parts.append(_marker(s.view, x_of(p.x), y_of(p.y / chart.scale), attributes, html.escape(label)))
-    labels = list(dict.fromkeys((s.label, s.colour) for s in series))
-    legend_x = WIDTH - MARGIN["right"] + 16
-    for index, (label, colour) in enumerate(labels):
-        legend_y = MARGIN["top"] + 18 * index + 8
-        parts.append(
-            f'<g class="key"><rect x="{legend_x}" y="{legend_y - 8}" width="14" height="4" fill="{colour}"/>'
-            f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">{html.escape(label)}</text></g>'
+    if all(row["value"] is None for row in rows):
+        return empty_html("no figure to draw")
+    names = list(dict.fromkeys(s.label for s in series))
+    colours = list(dict.fromkeys(s.colour for s in series))
+    views = list(VIEWS.values())
+    drawn = [row["x"] for row in rows if row["value"] is not None]
+    years = alt.Scale(domain=[min(drawn), max(drawn)], nice=False, padding=8)  # the years with figures, a dot's room
+    base = (
+        alt.Chart(alt.InlineData(values=rows))
+        .transform_calculate(  # in the browser, to keep the page's data small
+            shown=f"datum.value == null ? null : datum.value / {chart.scale!r}",
+            line="datum.complete ? datum.shown : null",  # a line joins complete figures only
+            fill=f"datum.complete ? datum.cluster : {json.dumps(REPORTED_ONLY)}",
+            label="datum.cluster + ' ' + datum.x + ', ' + datum.figures + ': ' + datum.text"
+            " + (datum.complete ? '' : ' — incomplete: ' + datum.members)",
         )
-    for index, (view, (name, dash)) in enumerate(VIEWS.items()):
-        legend_y = MARGIN["top"] + 18 * (len(labels) + index) + 14
-        parts.append(
-            f'<g class="key"><line x1="{legend_x}" y1="{legend_y - 4}" x2="{legend_x + 14}" y2="{legend_y - 4}" '
-            f'stroke="#555" stroke-width="2" stroke-dasharray="{dash or "none"}"/>'
-            + _marker(view, legend_x + 7, legend_y - 4, 'fill="#555"', name)
-            + f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">{name}</text></g>'
+        .encode(
+            x=alt.X("x:Q", title=None, scale=years, axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y("shown:Q", title=chart.unit, axis=UNIT_AXIS),
+            stroke=alt.Stroke("cluster:N", scale=alt.Scale(domain=names, range=colours), legend=None),
         )
-    legend_y = MARGIN["top"] + 18 * (len(labels) + len(VIEWS)) + 20
-    parts.append(
-        '<g class="key">'
-        + _marker(
-            "latest", legend_x + 7, legend_y - 4, 'fill="white" stroke="#555" stroke-width="1.5"', "reported only"
-        )
-        + f'<text x="{legend_x + 20}" y="{legend_y}" class="legend">reported only</text></g>'
     )
-    return svg(chart.title, parts)
-
-
-def _marker(view: str, x: float, y: float, attributes: str, title: str) -> str:
-    """A dot (latest view) or a square (first published) at (x, y)."""
-    if view == "latest":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" {attributes}><title>{title}</title></circle>'
-    return f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" {attributes}><title>{title}</title></rect>'
+    lines = base.mark_line(strokeWidth=2).encode(
+        y="line:Q",
+        strokeDash=alt.StrokeDash(
+            "figures:N",
+            scale=alt.Scale(domain=views, range=[[1, 0], [6, 4]]),
+            # one key for the line and the dot of a view (a key of shapes would take the dash's place)
+            legend=alt.Legend(
+                title="figures",
+                symbolType="stroke",
+                symbolStrokeWidth=2,
+                symbolStrokeColor="#555",
+                symbolSize=400,  # a stroke 20 px long, long enough to show its dash
+                labelExpr=f"datum.label + ({json.dumps(VIEWS['latest'])} == datum.label ? ' ●' : ' ■')",
+            ),
+        ),
+    )
+    points = (
+        base.mark_point(filled=True, size=36, strokeWidth=1.5, opacity=1)
+        .encode(
+            fill=alt.Fill(
+                "fill:N",
+                scale=alt.Scale(domain=[*names, REPORTED_ONLY], range=[*colours, "white"]),
+                legend=alt.Legend(title="cluster", symbolStrokeColor="#555", symbolStrokeWidth=1),
+            ),
+            # no key of its own: the figures' key names a view's dot
+            shape=alt.Shape("view:N", scale=alt.Scale(domain=list(SHAPES), range=list(SHAPES.values())), legend=None),
+            description="label:N",
+            tooltip=[
+                alt.Tooltip("cluster:N"),
+                alt.Tooltip("x:Q", title="year", format="d"),
+                alt.Tooltip("figures:N"),
+                alt.Tooltip("text:N", title=chart.title),
+                alt.Tooltip("members:N"),
+            ],
+        )
+        .transform_filter("datum.shown != null")
+        .add_params(alt.selection_interval(bind="scales"))
+        .properties(name=MARKS)
+    )
+    return chart_html(alt.layer(lines, points).properties(width=460, height=260))
 
 
 SECTORS = {
@@ -311,52 +321,53 @@ def structure_years(years, cluster_id: str) -> list[int]:
 
 def _structure_figure(years, clusters: Sequence[tuple]) -> str:
     """Each cluster's value added by sector, as shares of the three sectors' sum, in a few years."""
-    row_height, left = 20, 150
-    x_of = linear(0, 1, left, WIDTH - 40)
-    rows = [(cluster_id, name, structure_years(years, cluster_id)) for cluster_id, name, _ in clusters]
-    height = MARGIN["top"] + 40 + row_height * sum(max(len(ys), 1) for *_, ys in rows)
-    parts, table, y = [], [], MARGIN["top"]
-    for cluster_id, name, cluster_years in rows:
+    rows, table, order = [], [], []
+    for cluster_id, name, _ in clusters:
         latest = _rows_of(years, cluster_id, "latest").set_index("year")
+        cluster_years = structure_years(years, cluster_id)
         if not cluster_years:
-            parts.append(
-                f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" class="legend">{html.escape(name)}</text>'
-                f'<text x="{left}" y="{y + 14}" class="tick">no year with all members\' three sectors</text>'
-            )
-            y += row_height
-            continue
+            order.append(name)
+            rows.append({"row": name, "note": "no year with all members' three sectors"})
         for year in cluster_years:
-            start = 0.0
             label = f"{name} {year}"
-            parts.append(
-                f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" class="legend">{html.escape(label)}</text>'
-            )
-            for column, (sector, colour) in SECTORS.items():
+            order.append(label)
+            for index, (column, (sector, _)) in enumerate(SECTORS.items()):
                 share = float(latest.at[year, column])
-                title = html.escape(f"{label}: {sector} sector {share:.1%} of value added")
-                width = x_of(start + share) - x_of(start)
-                parts.append(
-                    f'<rect class="mark" x="{x_of(start):.1f}" y="{y + 3}" width="{width:.1f}" '
-                    f'height="{row_height - 6}" fill="{colour}" data-series="{cluster_id}" data-x="{year}" '
-                    f'data-sector="{sector}" data-value="{share!r}"><title>{title}</title></rect>'
-                )
-                start += share
+                rows.append(
+                    {"row": label, "series": cluster_id, "x": year, "sector": sector, "order": index, "value": share,
+                     "text": f"{share:.1%}", "label": f"{label}: {sector} sector {share:.1%} of value added"}
+                )  # fmt: skip
             table.append((label, *(f"{latest.at[year, c]:.1%}" for c in SECTORS)))
-            y += row_height
-    for tick in (0, 0.25, 0.5, 0.75, 1):
-        parts.append(f'<text x="{x_of(tick):.1f}" y="{y + 16}" text-anchor="middle" class="tick">{tick:.0%}</text>')
-    for index, (sector, colour) in enumerate(SECTORS.values()):
-        x = left + 110 * index
-        parts.append(
-            f'<g class="key"><rect x="{x}" y="{y + 26}" width="12" height="10" fill="{colour}"/>'
-            f'<text x="{x + 16}" y="{y + 35}" class="legend">{sector}</text></g>'
+    y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelFontSize=12, labelColor="#222"))
+    data = alt.Chart(alt.InlineData(values=rows))
+    bars = (
+        data.mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("value:Q", title=None, stack="zero", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+            color=alt.Color(
+                "sector:N",
+                scale=alt.Scale(domain=[s for s, _ in SECTORS.values()], range=[c for _, c in SECTORS.values()]),
+                legend=alt.Legend(title="sector", orient="bottom", direction="horizontal"),
+            ),
+            order="order:Q",
+            description="label:N",
+            tooltip=[alt.Tooltip("row:N", title="cluster, year"), "sector:N", alt.Tooltip("text:N", title="share")],
         )
+        .transform_filter("datum.sector != null")
+        .properties(name=MARKS)
+    )
+    notes = (
+        data.mark_text(align="left", dx=6, color="#444")
+        .encode(y=y, x=alt.datum(0), text="note:N")
+        .transform_filter("datum.note != null")
+    )
     caption = (
         "Value added of the primary, secondary and tertiary sectors as shares of their sum, latest available "
         "figures, in a year only when every member has all three (a cluster without such a year is named)."
     )
     header = ("cluster, year", *(sector for sector, _ in SECTORS.values()))
-    drawing = svg("Industry structure by cluster", parts, height)
+    drawing = chart_html(alt.layer(bars, notes).properties(width=480, height=alt.Step(20)))
     return figure_html(
         "industry_structure", "Industry structure by cluster", drawing, table_html(header, table), caption
     )
@@ -377,7 +388,7 @@ def _series_table(series: Sequence[Series], chart: Chart, years) -> str:
     rows = []
     for s in series:
         points = {p.x: p for p in s.points}
-        name = f"{s.label}, {VIEWS[s.view][0]}"
+        name = f"{s.label}, {VIEWS[s.view]}"
         rows.append((name, *(_cell(points.get(x), chart) for x in xs)))
         if chart.table_extra:
             label, column = chart.table_extra
@@ -393,17 +404,6 @@ def _cell(point: Point | None, chart: Chart) -> str:
     return number(point.y / chart.scale, chart.digits) + ("" if point.complete else "*")
 
 
-def _runs(points: Sequence[Point]) -> list[list[Point]]:
-    """Two or more consecutive complete points, so an incomplete or missing year breaks the line."""
-    runs: list[list[Point]] = [[]]
-    for point in points:
-        if point.complete and point.y is not None:
-            runs[-1].append(point)
-        else:
-            runs.append([])
-    return [run for run in runs if len(run) > 1]
-
-
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -417,7 +417,8 @@ body {{ font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-seri
 h1 {{ font-size: 1.5rem; margin-bottom: .2rem; }} h2 {{ font-size: 1.1rem; margin: 0 0 .4rem; }}
 .meta {{ color: #666; font-size: .9rem; }}
 figure.chart {{ margin: 2rem 0; }} figcaption {{ color: #555; font-size: .85rem; }}
-svg text {{ font-size: 11px; fill: #444; }} svg .legend {{ font-size: 12px; fill: #222; }}
+#cluster_map svg text {{ font-size: 11px; fill: #444; }} #cluster_map svg .legend {{ font-size: 12px; fill: #222; }}
+.vega-embed {{ display: block; }}
 table {{ border-collapse: collapse; font-size: .8rem; margin-top: .4rem; }}
 td, th {{ border-bottom: 1px solid #eee; padding: 2px 8px; text-align: right; }}
 td:first-child, th:first-child {{ text-align: left; }} td + td {{ white-space: nowrap; }}
@@ -429,5 +430,6 @@ Each chart draws both statistical views of the marts: the latest available figur
 each figure as first published (dashed). A line joins only years in which every member has a figure.
 Members that belong to a cluster only in part are counted whole.</p>
 {sections}
+{script}
 </body></html>
 """
