@@ -198,9 +198,11 @@ COLUMN_TYPES = {
     },
     "document_claims": {
         TEXT: ["document_id", "source_file", "metric", "unit", "original_text", "entity_type", "entity_code"]
-        + ["entity_name", "qualifier", "sentence"],
+        + ["entity_name", "qualifier", "sentence", "year_basis"],
         "int64": ["claim_index", "paragraph_index", "sentence_index"],
-        "float64": ["value", "value_high", "year"],  # a year with gaps is a float
+        "float64": ["value", "value_high", "year", "claim_year"],  # a year with gaps is a float
+        # None in every row: no claim here is about several places
+        "object": ["scope_kind", "scope_indicator", "scope_threshold", "scope_code", "claimed_rank"],
     },
 }
 

@@ -13,7 +13,6 @@ from tests.conftest import OBSERVATION_HEADER, REPO_RAW, run_refresh, sha256, wa
 EXPECTED_ASSET_KEYS = [
     "intermediate/int_admin_divisions_accepted",
     "intermediate/int_cities_unioned",
-    "intermediate/int_claims_dated",
     "intermediate/int_document_claims_deduplicated",
     "intermediate/int_document_dates_deduplicated",
     "intermediate/int_document_mentions_deduplicated",

@@ -158,6 +158,70 @@ def test_claims_of_a_paragraph(gazetteer, paragraph, claims):
     assert claims_of([paragraph], gazetteer) == claims
 
 
+def scopes_of(paragraphs: list[str], gazetteer) -> list[tuple]:
+    """(original text, scope kind, indicator, threshold, scope code, claimed rank) of each claim."""
+    claims, _ = extract_claims(paragraphs, gazetteer)
+    return [
+        (c.original_text, c.scope_kind, c.scope_indicator, c.scope_threshold, c.scope_code, c.claimed_rank)
+        for c in claims
+    ]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "scopes"),
+    [
+        (  # what a count counts is in the words right after it
+            "三大城市群有5个城市常住人口超千万，9个城市GDP超万亿元，另有20个城市。",
+            [
+                ("5个", "count", "population", 1e7, None, None),
+                ("9个", "count", "gdp", 1e12, None, None),
+                ("20个", None, None, None, None, None),
+            ],
+        ),
+        (
+            "长江中游有5座万亿城市、3座千万人口城市。",
+            [
+                ("5座", "count", "gdp", 1e12, None, None),
+                ("3座", "count", "population", 1e7, None, None),
+            ],
+        ),
+        (  # a city's GDP in a sentence that ranks it; the growth beside it is no rank claim
+            "2017年长沙市地区生产总值突破10000亿元，增长9%，成为中部第二个突破万亿元大关的城市。",
+            [
+                ("10000亿元", "rank", "gdp", 1e12, "central", 2),
+                ("9%", None, None, None, None, None),
+            ],
+        ),
+        ("苏州市GDP为20000亿元，是东部地区第十二个迈入万亿的城市。", [("20000亿元", "rank", "gdp", 1e12, "east", 12)]),
+        (  # a scope's GDP or population is an aggregate, its share of national GDP a share
+            "长株潭三市地区生产总值约1.5万亿元，中部地区生产总值占全国的比重为22.13%，武汉市GDP为1.5万亿元。",
+            [
+                ("1.5万亿元", "aggregate", "gdp", None, "changzhutan", None),
+                ("22.13%", "share", "gdp", None, "central", None),
+                ("1.5万亿元", None, None, None, None, None),
+            ],
+        ),
+    ],
+)
+def test_claims_about_several_places_say_their_kind(gazetteer, paragraph, scopes):
+    assert scopes_of([paragraph], gazetteer) == scopes
+
+
+def test_a_claim_without_a_year_speaks_of_the_latest_year_of_its_paragraph(gazetteer):
+    claims, _ = extract_claims(
+        ["增长5%。2016年，GDP为100亿元。2017年，GDP为120亿元；人口为500万人。常住人口为800万人。", "增长3%。"],
+        gazetteer,
+    )
+    assert [(c.original_text, c.year, c.claim_year, c.year_basis) for c in claims] == [
+        ("5%", None, None, None),
+        ("100亿元", 2016, 2016, "stated"),
+        ("120亿元", 2017, 2017, "stated"),
+        ("500万人", 2017, 2017, "stated"),  # the year of the sentence's claim before it: stated
+        ("800万人", None, 2017, "paragraph"),
+        ("3%", None, None, None),  # a paragraph inherits no year from the one before
+    ]
+
+
 def test_a_claim_quotes_its_sentence_and_a_paragraph_inherits_nothing_from_the_one_before(gazetteer):
     claims, _ = extract_claims(["2020年，上海市GDP为38700.58亿元。", "增长1.7%。"], gazetteer)
     assert [(c.paragraph_index, c.year, c.entity_code, c.sentence) for c in claims] == [
@@ -229,7 +293,8 @@ def test_a_paragraph_reads_as_its_sentences_read_one_by_one(gazetteer, paragraph
         assert [claim[2:8] for claim in here] == [claim[2:8] for claim in alone]
         in_sentence = [(s - start, e - start, place) for _, s, e, place in mentions if start <= s and e <= end]
         if in_sentence == [(s, e, place) for _, s, e, place in alone_mentions]:
-            assert [claim[2:] for claim in here] == [claim[2:] for claim in alone]
+            # all but the year of the paragraph (claim_year, year_basis: an earlier sentence's)
+            assert [claim[2:-2] for claim in here] == [claim[2:-2] for claim in alone]
 
 
 ODD_QUANTITIES = ["a-5%", "x5元", ".5元", "+5%", "5.5.5%", "1,234,567元", "-1,2345人", "٣٤٥元", "-٣%"]

@@ -1,5 +1,6 @@
 """Documents: every text under ``<raw root>/documents/``, cleaned, with metadata, places and claims."""
 
+import hashlib
 import shutil
 import time
 from datetime import UTC, datetime
@@ -55,10 +56,13 @@ def documents(context: dg.AssetExecutionContext, warehouse: Warehouse):
     conn = duckdb.connect()
     known_divisions = divisions(conn, settings.lake_dir)
     # the places and claims of a document depend on the gazetteer too: when its seeds or the divisions
-    # changed, every document is read again
-    reader = gazetteer_sha256(SEEDS_DIR, known_divisions)
+    # changed, every document is read again, as when the tables gain columns (the kept rows would lack them)
+    columns = "\n".join(table.columns for table in TABLES.values())
+    reader = hashlib.sha256(f"{gazetteer_sha256(SEEDS_DIR, known_divisions)}\n{columns}".encode()).hexdigest()
     if previous and not full and read_with_another_reader(settings.lake_dir, "documents", reader):
-        context.log.info("the gazetteer's seeds or the administrative divisions changed: every document is read")
+        context.log.info(
+            "the gazetteer's seeds, the administrative divisions or the tables' columns changed: every document is read"
+        )
         full = True
     changes = detect_changes(document_files(settings.raw_dirs("documents")), previous, full, hash_new=False)
     shutil.rmtree(settings.parse_dir, ignore_errors=True)  # what a killed refresh parsed

@@ -3,7 +3,16 @@
 A claim is a quantity with a unit (10200亿元, 1.2万亿元, 9%, 5200万人次, 115家) together with what it is
 about: the metric (GDP, growth, share, population …) from the words before it, the year, the place
 (the nearest place mentioned before it in the clause, or earlier in the sentence when the clause has
-no subject of its own), and qualifiers such as 预计, 约, 超过, 下降.
+no subject of its own), and qualifiers such as 预计, 约, 超过, 下降. A claim without a year of its own
+speaks of the latest year an earlier claim of its paragraph states (claim_year, year_basis).
+
+A claim about several places (mart_scope_claim_reconciliation) says which kind it is (scope_kind):
+count      cities over a threshold, from the words right after the number: "9个城市GDP超万亿元",
+           "5个城市常住人口超千万", "5座万亿城市";
+aggregate  the GDP or population of a cluster, sub-region or macro region;
+share      such a scope's share of national GDP;
+rank       a city's GDP claim in a sentence that ranks it among a macro region's cities in crossing 1
+           trillion yuan: "长沙…成为中部第二个突破万亿元大关的城市" (claimed_rank 2, scope_code central).
 """
 
 from __future__ import annotations
@@ -93,6 +102,20 @@ _TRAILING_SINGLE = {q for q in TRAILING_QUALIFIERS if len(q) == 1}
 _INHERITS_SUBJECT = re.compile(
     r"^(预计|约|增长|下降|同比|比上年|达到|达|实现|GDP|地区生产总值|生产总值|经济总量|其中|较|为|占|则|仍|(?:19|20)\d{2}年)"
 )
+# Claims about several places: what a count of cities counts, from the words right after it (the
+# indicator they name, or 万亿/千万人口 before 城市), and a city's rank among a macro region's cities in
+# crossing 1 trillion yuan, anywhere in its sentence
+_COUNTED = re.compile(
+    r"(?:城市)?(常住人口|人口|GDP|地区生产总值|经济总量)(?:超过|超|突破|逾|达到|达|过)(?:千万|1000万|万亿|1万亿)"
+)
+_COUNTED_KIND = re.compile(r"(万亿|千万人口)(?:元|级)*城市")
+_RANK = re.compile(
+    r"(中部|东部|西部|东北)(?:地区)?第([一二三四五六七八九十]+|[0-9]+)个(?:城市)?(?:突破|超过|跨过|迈入)万亿"
+)
+RANK_REGIONS = {"中部": "central", "东部": "east", "西部": "west", "东北": "northeast"}  # seed region_groups
+SCOPE_PLACES = {"cluster", "sub_region", "region"}  # the place types whose GDP or population is a sum of members
+THRESHOLDS = {"gdp": 1e12, "population": 1e7}  # 万亿 yuan, 千万 persons
+_NO_SCOPE = (None, None, None, None, None)
 
 
 @dataclass
@@ -110,11 +133,29 @@ class Claim:
     entity_name: str | None
     qualifier: str | None
     sentence: str
+    scope_kind: str | None = None
+    scope_indicator: str | None = None
+    scope_threshold: float | None = None
+    scope_code: str | None = None
+    claimed_rank: int | None = None
+    claim_year: int | None = None
+    year_basis: str | None = None
 
 
 def normalise_years(text: str) -> str:
     """二〇一七年 -> 2017年, keeping every offset."""
     return _CHINESE_YEAR.sub(lambda m: m.group().translate(_CHINESE_DIGITS), text)
+
+
+def chinese_number(text: str) -> int:
+    """一 … 九十九, or digits, as a number: 二 -> 2, 十 -> 10, 十二 -> 12, 二十 -> 20, 23 -> 23."""
+    if text.isdigit():
+        return int(text)
+    digits = text.translate(_CHINESE_DIGITS)
+    if "十" not in digits:
+        return int(digits)
+    tens, _, ones = digits.partition("十")
+    return int(tens or 1) * 10 + int(ones or 0)
 
 
 def extract_claims(paragraphs: list[str], gazetteer: Gazetteer) -> tuple[list[Claim], list[tuple[int, Mention]]]:
@@ -192,13 +233,15 @@ def _paragraph_claims(
     previous_unit = previous_metric = previous_year = None
     previous_end = 0
     sentence = ""
+    rank = None  # the sentence's rank phrase (None: not looked for yet)
+    paragraph_year = None  # the year of the latest claim of the paragraph that has one
     length = len(text)
     for match in quantities:
         at, match_end = match.span()
         if at >= end:  # the first quantity of a new sentence
             s_index = bisect_right(sentence_starts, at) - 1
             start, end = sentences[s_index]
-            previous, previous_end, sentence = False, start, original[start:end].strip()
+            previous, previous_end, sentence, rank = False, start, original[start:end].strip(), None
         if match_end < length and text[match_end] in "年月日号":
             continue
         head, signed_number, rest, more, mult, more2, unit, high = match.groups()
@@ -264,15 +307,43 @@ def _paragraph_claims(
             year = years[year_index][2]
         else:
             year = previous_year if previous else None
+        scope = _NO_SCOPE
+        if unit_kind == "count":
+            counted = _COUNTED.match(text, match_end, end) or _COUNTED_KIND.match(text, match_end, end)
+            if counted:
+                indicator = "population" if counted.group(1) in ("常住人口", "人口", "千万人口") else "gdp"
+                scope = ("count", indicator, THRESHOLDS[indicator], None, None)
+        elif entity is not None:
+            if entity.entity_type in SCOPE_PLACES:
+                if metric in ("gdp", "population"):
+                    scope = ("aggregate", metric, None, entity.entity_code, None)
+                elif metric == "share" and unit_kind == "percent":
+                    scope = ("share", "gdp", None, entity.entity_code, None)
+            elif entity.entity_type == "city" and metric == "gdp":
+                if rank is None:
+                    rank = _RANK.search(sentence) or False
+                if rank:
+                    scope = ("rank", "gdp", THRESHOLDS["gdp"], RANK_REGIONS[rank[1]], chinese_number(rank[2]))
+        if year is not None:
+            paragraph_year = year
+            dated = (year, "stated")
+        elif paragraph_year is not None:
+            dated = (paragraph_year, "paragraph")
+        else:
+            dated = (None, None)
         if entity is None:
             claims.append(
                 (p_index, s_index, metric, value, high, unit_kind, match.group(), year)
                 + (None, None, None, qualifier or None, sentence)
+                + scope
+                + dated
             )
         else:
             claims.append(
                 (p_index, s_index, metric, value, high, unit_kind, match.group(), year)
                 + (entity.entity_type, entity.entity_code, entity.canonical_name, qualifier or None, sentence)
+                + scope
+                + dated
             )
         previous, previous_unit, previous_metric, previous_year = True, unit_kind, metric, year
         previous_end = match_end

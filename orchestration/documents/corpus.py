@@ -78,11 +78,13 @@ TABLES = {
         cluster_id varchar""",
     ),
     "document_claims": Table(
-        "One row per quantity stated in a document, normalised, with metric, year, place and qualifier.",
+        "One row per quantity stated in a document, normalised, with metric, year, place and qualifier, and "
+        "for a claim about several places its kind, indicator, threshold, scope and rank.",
         """document_id varchar, source_file varchar, claim_index integer, paragraph_index integer,
         sentence_index integer, metric varchar, value double, value_high double, unit varchar,
         original_text varchar, year integer, entity_type varchar, entity_code varchar, entity_name varchar,
-        qualifier varchar, sentence varchar""",
+        qualifier varchar, sentence varchar, scope_kind varchar, scope_indicator varchar, scope_threshold double,
+        scope_code varchar, claimed_rank integer, claim_year integer, year_basis varchar""",
     ),
 }
 COLUMNS = {name: table.names for name, table in TABLES.items()}
@@ -367,6 +369,10 @@ _TEXT = {
     "original_text",
     "qualifier",
     "sentence",
+    "scope_kind",
+    "scope_indicator",
+    "scope_code",
+    "year_basis",
 }
 _INTEGERS = {
     "size_bytes",

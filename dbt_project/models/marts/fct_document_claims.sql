@@ -36,6 +36,13 @@ select
         when claims.entity_type = 'cluster' then claims.entity_code
     end as cluster_id,
     claims.qualifier,
-    claims.sentence
+    claims.sentence,
+    claims.scope_kind,
+    claims.scope_indicator,
+    claims.scope_threshold,
+    claims.scope_code,
+    claims.claimed_rank,
+    claims.claim_year,
+    claims.year_basis
 from claims
 left join cities on claims.entity_type = 'city' and claims.entity_code = cities.city_code

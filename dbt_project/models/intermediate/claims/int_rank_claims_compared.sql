@@ -2,32 +2,23 @@
 -- ("长沙…成为中部第二个突破万亿元大关的城市"), about the city of the sentence's GDP claim, beside the
 -- official rank as first published: 1 + the region's cities that crossed in an earlier year
 -- (official_cities lists the crossings up to the city's, with their years).
-with dated as (
-    select * from {{ ref('int_claims_dated') }}
-),
-
-ranked as (
+with rank_claims as (
+    -- the document parser reads the rank, the region and the year (orchestration/documents/claims.py)
     select
-        *,
-        regexp_extract(sentence, '(中部|东部|西部|东北)(?:地区)?第(?:[一二三四五六七八九十]+|[0-9]+)个(?:城市)?(?:突破|超过|跨过|迈入)万亿', 1)
-            as region_word,
-        regexp_extract(sentence, '(?:中部|东部|西部|东北)(?:地区)?第([一二三四五六七八九十]+|[0-9]+)个', 1) as rank_word
-    from dated
-    where entity_type = 'city' and metric = 'gdp'
-),
-
-rank_claims as (
-    select
-        *,
-        case region_word when '中部' then 'central' when '东部' then 'east' when '西部' then 'west' else 'northeast' end
-            as region_code,
-        cast(case rank_word
-            when '一' then '1' when '二' then '2' when '三' then '3' when '四' then '4' when '五' then '5'
-            when '六' then '6' when '七' then '7' when '八' then '8' when '九' then '9' when '十' then '10'
-            else rank_word
-        end as double) as claimed_rank
-    from ranked
-    where region_word <> ''
+        claim_id,
+        document_id,
+        paragraph_index,
+        entity_code,
+        scope_code as region_code,
+        scope_indicator as indicator,
+        scope_threshold as threshold,
+        cast(claimed_rank as double) as claimed_rank,
+        qualifier,
+        claim_year as scope_year,
+        year_basis,
+        sentence
+    from {{ ref('fct_document_claims') }}
+    where scope_kind = 'rank'
 ),
 
 region_cities as (
@@ -81,8 +72,8 @@ ranks as (
         rank_claims.region_code as scope_code,
         rank_claims.scope_year as year,
         rank_claims.year_basis,
-        'gdp' as indicator,
-        1e12 as threshold,
+        rank_claims.indicator,
+        rank_claims.threshold,
         rank_claims.claimed_rank as claimed_value,
         'rank' as unit,
         rank_claims.qualifier,
