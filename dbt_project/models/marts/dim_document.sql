@@ -1,14 +1,49 @@
--- One row per distinct document. Incremental on DuckDB: a refresh redoes the documents of new, changed
--- and deleted files, the documents sharing a paragraph with them, those that were near-duplicates of
--- them and those holding a paragraph that may have come back under near_duplicate_max_documents
--- (macros/document_increments.sql).
+-- One row per distinct document. Incremental on DuckDB (macros/incremental_documents.sql): a refresh
+-- builds the documents whose first file, its load time or list of files changed, the documents sharing
+-- a paragraph with them, those that were near-duplicates of them and those holding a paragraph that may
+-- have come back under near_duplicate_max_documents; the rows of documents gone are deleted.
 {{ config(
     materialized=document_materialization(),
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_documents() }}",
-    post_hook="{{ record_document_versions() }}",
+    incremental_strategy='merge',
+    unique_key='document_id',
+    merge_clauses=document_merge_clauses(),
 ) }}
-{%- set neighbours -%}
+-- depends_on: {{ ref('int_document_paragraphs_hashed') }} (read in an incremental build only)
+
+with files as (
+    select document_id, count(*) as file_count, {{ string_agg_sorted('source_file', "' | '") }} as files
+    from {{ ref('stg_documents__files') }}
+    where document_id is not null and status <> 'quarantined'
+    group by document_id
+),
+{%- if is_incremental() %}
+
+-- the documents whose file columns differ from the table's: new, changed and gone ones
+versions as (
+    select documents.document_id, documents.source_file, documents.loaded_at, files.file_count, files.files
+    from {{ ref('int_documents_deduplicated') }} as documents
+    left join files on documents.document_id = files.document_id
+),
+
+changed as (
+    select document_id from (
+        select * from versions
+        except
+        select document_id, source_file, loaded_at, file_count, files from {{ this }}
+    ) as new_versions
+    union
+    select document_id from (
+        select document_id, source_file, loaded_at, file_count, files from {{ this }}
+        except
+        select * from versions
+    ) as old_versions
+),
+
+to_build as (
+    select document_id from changed
+    union
+    -- the documents sharing a paragraph with them: a pair with them may be new or gone, or they may
+    -- now come earlier or later by path
     select others.document_id
     from {{ ref('int_document_paragraphs_hashed') }} as hashed
     inner join changed on hashed.document_id = changed.document_id
@@ -25,26 +60,21 @@
         having count(*) <= {{ var('near_duplicate_max_documents') }}
             and count(*) > {{ var('near_duplicate_max_documents') }} - (select count(*) from changed)
     )
-{%- endset -%}
-{%- set rebuild = documents_to_rebuild(widen=neighbours) -%}
-
-with documents as (
-    select * from {{ ref('int_documents_deduplicated') }}
-    where {{ rebuild }}
 ),
+{%- endif %}
 
-files as (
-    select document_id, count(*) as file_count, {{ string_agg_sorted('source_file', "' | '") }} as files
-    from {{ ref('stg_documents__files') }}
-    where document_id is not null and status <> 'quarantined' and {{ rebuild }}
-    group by document_id
+documents as (
+    select * from {{ ref('int_documents_deduplicated') }}
+    {%- if is_incremental() %}
+    where document_id in (select document_id from to_build)
+    {%- endif %}
 ),
 
 candidates as (
-    {%- if rebuild == 'true' %}
-    select * from {{ ref('int_document_near_duplicates') }}
+    {%- if is_incremental() %}
+    {{ near_duplicate_pairs(only='document_id in (select document_id from to_build)') }}
     {%- else %}
-    {{ near_duplicate_pairs(only=rebuild) }}
+    select * from {{ ref('int_document_near_duplicates') }}
     {%- endif %}
 ),
 

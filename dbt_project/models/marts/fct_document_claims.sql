@@ -1,15 +1,18 @@
--- Incremental on DuckDB: a refresh redoes the documents of new, changed and deleted files only, and
--- every document when a city changes cluster.
+-- Incremental on DuckDB: a refresh builds the documents of new and changed files only and deletes the
+-- rows of those gone (macros/incremental_documents.sql). A city's cluster comes from the seed
+-- cluster_members, which the documents are read with too: when it changes, the documents asset reads
+-- every document again (a new loaded_at for each), and every document is built again.
 {{ config(
     materialized=document_materialization(),
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_documents() }}",
-    post_hook="{{ record_document_versions() }}",
+    incremental_strategy='merge',
+    unique_key='claim_id',
+    merge_clauses=document_merge_clauses(),
 ) }}
 
 with claims as (
-    select * from {{ ref('int_document_claims_deduplicated') }}
-    where {{ documents_to_rebuild(fingerprint=fingerprint_of(ref('dim_city'), ['city_code', 'cluster_id'])) }}
+    select claims.*, versions.source_file, versions.loaded_at
+    from {{ ref('int_document_claims_deduplicated') }} as claims
+    inner join ({{ documents_to_build() }}) as versions on claims.document_id = versions.document_id
 ),
 
 cities as (
@@ -43,6 +46,8 @@ select
     claims.scope_code,
     claims.claimed_rank,
     claims.claim_year,
-    claims.year_basis
+    claims.year_basis,
+    claims.source_file,
+    claims.loaded_at
 from claims
 left join cities on claims.entity_type = 'city' and claims.entity_code = cities.city_code

@@ -1,17 +1,8 @@
 -- One row per claim that names a place, a metric the statistics carry and a year, beside the
 -- official figure as first published (what the document's author could know). Tolerances and
--- qualifiers: macros/claim_status.sql. Incremental on DuckDB: a refresh redoes the documents of new,
--- changed and deleted files only, and every document when an official figure changes.
-{{ config(
-    materialized=document_materialization(),
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_documents() }}",
-    post_hook="{{ record_document_versions() }}",
-) }}
-{%- set official_fingerprint -%}
-    {{ fingerprint_of(ref('fct_city_year'), ['city_code', 'year', 'indicator', 'value', 'source']) }}
-    || '/' || {{ fingerprint_of(ref('fct_province_year'), ['region_code', 'year', 'indicator', 'value', 'source']) }}
-{%- endset %}
+-- qualifiers: macros/claim_status.sql. A table built whole on each refresh: it reads the claims from
+-- fct_document_claims (itself incremental) and joins them to the official figures, which change with any
+-- statistics file, so there is nothing worth keeping from the last build.
 with claims as (
     select
         *,
@@ -23,7 +14,6 @@ with claims as (
     from {{ ref('fct_document_claims') }}
     where entity_type in ('city', 'province', 'nation') and year is not null
         and metric in ('gdp', 'growth', 'population')
-        and {{ documents_to_rebuild(fingerprint=official_fingerprint) }}
 ),
 
 official as (
