@@ -4,6 +4,8 @@ of another and then not, and change an official figure, the marts equal those of
 (a full refresh: every file read again, the lake written whole, every model rebuilt)."""
 
 import shutil
+import subprocess
+import sys
 
 import duckdb
 
@@ -56,6 +58,9 @@ def versions(settings) -> set[tuple]:
     return set(build_rows(settings, "select document_id, source_file, loaded_at from marts.dim_document"))
 
 
+UNVERSIONED_MARTS = ("fct_document_claims", "mart_document_mentions", "fct_document_dates")
+
+
 def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path, lean_raw):
     extra = tmp_path / "extra"
     documents, statistics = extra / "documents", extra / "statistics"
@@ -93,6 +98,14 @@ def test_incremental_document_marts_equal_a_build_from_scratch(tmp_path, lean_ra
         encoding="utf-8",
     )
     assert run_refresh(warehouse, lean_raw, extra).result.success
+
+    # a build database from before the rows carried their version: the next plain refresh builds those
+    # tables whole (and adds the columns), as it does after an upgrade
+    # (in a process of its own: dagster-dbt's adapter keeps the file open in this one)
+    tables = ("intermediate.int_document_paragraphs_hashed", *(f"marts.{name}" for name in UNVERSIONED_MARTS))
+    drop = "; ".join(f"alter table {t} drop column source_file; alter table {t} drop column loaded_at" for t in tables)
+    script = f"import duckdb; duckdb.connect({str(refresh.settings.build_db_path)!r}).execute({drop!r}).close()"
+    subprocess.run([sys.executable, "-c", script], check=True)
 
     # c goes: e was its near-duplicate
     (documents / "c.txt").unlink()
