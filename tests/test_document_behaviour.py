@@ -74,8 +74,9 @@ def mentions_of(text: str, gazetteer) -> list[tuple]:
             "长沙市2019年达到22.13%；2020年仍然达到21.87%。南昌路上有115家企业",
             [
                 (0, "percent", 22.13, None, "percent", "22.13%", 2019, "430100", None),
-                # a semicolon joins clauses of one sentence, but the clause after it keeps no place
-                (0, "percent", 21.87, None, "percent", "21.87%", 2020, None, None),
+                # a semicolon joins clauses of one sentence: the clause after it, with no subject of its own, keeps
+                # the sentence's place
+                (0, "percent", 21.87, None, "percent", "21.87%", 2020, "430100", None),
                 (1, "count", 115.0, None, "count", "115家", None, "360100", None),  # 南昌路: see the mentions
             ],
         ),
@@ -92,7 +93,7 @@ def mentions_of(text: str, gazetteer) -> list[tuple]:
             [
                 # 3000亿 has no unit of its own: only 4000亿元 is read, no range
                 (0, "investment", 400000000000.0, None, "yuan", "4000亿元", None, None, None),
-                (0, "share", 10.0, 12.0, "percent", "10%至12%", None, "100000", "约"),
+                (0, "share", 10.0, 12.0, "percent", "10%至12%", None, None, "约"),  # 全国 after 占: not the subject
                 (0, "length", 1234.5, None, "km", "1,234.5公里", None, None, None),
                 (1, "growth", -0.5, None, "percentage_points", "0.5个百分点", None, None, "下降"),
             ],
@@ -103,10 +104,10 @@ def mentions_of(text: str, gazetteer) -> list[tuple]:
                 (0, "gdp", 1771670000000.0, None, "yuan", "17716.7亿元", 2020, "510100", None),
                 (0, "growth", 4.0, None, "percent", "4%", 2020, "510100", "增长"),
                 (0, "money", 2500000000000.0, None, "yuan", "2.5万亿元", 2020, "500000", None),
-                # 分别 is not read: the nearest place takes the first figure, the others none
-                (1, "money", 1480000000000.0, None, "yuan", "1.48万亿元", None, "320400", None),
-                (1, "money", 1240000000000.0, None, "yuan", "1.24万亿元", None, None, None),
-                (1, "money", 780500000000.0, None, "yuan", "7805亿元", None, None, None),
+                # 分别: the i-th figure is the i-th place's
+                (1, "money", 1480000000000.0, None, "yuan", "1.48万亿元", None, "320100", None),
+                (1, "money", 1240000000000.0, None, "yuan", "1.24万亿元", None, "320200", None),
+                (1, "money", 780500000000.0, None, "yuan", "7805亿元", None, "320400", None),
             ],
         ),
         (
@@ -139,7 +140,7 @@ def mentions_of(text: str, gazetteer) -> list[tuple]:
             "中部地区生产总值占全国的比重为22.13%。占全国比重约10%。",
             [
                 (0, "share", 22.13, None, "percent", "22.13%", None, "central", None),  # 全国 after 占: the denominator
-                (1, "share", 10.0, None, "percent", "10%", None, "100000", "约"),  # no other place: 全国 stays
+                (1, "share", 10.0, None, "percent", "10%", None, None, "约"),  # no other place: no subject, not 全国
             ],
         ),
         (
@@ -148,6 +149,25 @@ def mentions_of(text: str, gazetteer) -> list[tuple]:
                 (0, "money", 345.0, None, "yuan", "٣٤٥元", None, None, None),  # Arabic-Indic digits
                 (0, "money", 1.2345678901234569e27, None, "yuan", "12345678901234567890.12亿元", None, None, None),
                 (0, "money", 1234567.0, None, "yuan", "1,234,567元", None, None, None),
+            ],
+        ),
+        (
+            "2017年长沙、株洲、湘潭三市地区生产总值合计约1.5万亿元。",
+            [(0, "gdp", 1.5e12, None, "yuan", "1.5万亿元", 2017, None, "约")],  # three cities together: not 湘潭's
+        ),
+        (
+            "2019年，南京、无锡、常州地区生产总值分别为14030.15亿元、11852.32亿元、7400.86亿元。",
+            [  # 分别: the i-th figure is the i-th place's
+                (0, "gdp", 1403015000000.0, None, "yuan", "14030.15亿元", 2019, "320100", None),
+                (0, "gdp", 1185232000000.0, None, "yuan", "11852.32亿元", 2019, "320200", None),
+                (0, "gdp", 740086000000.0, None, "yuan", "7400.86亿元", 2019, "320400", None),
+            ],
+        ),
+        (
+            "2019年，长沙市地区生产总值11574.22亿元；2020年为12142.52亿元。",
+            [  # the clause after ； has no subject of its own: the sentence's
+                (0, "gdp", 1157422000000.0, None, "yuan", "11574.22亿元", 2019, "430100", None),
+                (0, "gdp", 1214252000000.0, None, "yuan", "12142.52亿元", 2020, "430100", None),
             ],
         ),
         ("", []),

@@ -105,6 +105,11 @@ _INHERITS_SUBJECT = re.compile(
 # Claims about several places: what a count of cities counts, from the words right after it (the
 # indicator they name, or 万亿/千万人口 before 城市), and a city's rank among a macro region's cities in
 # crossing 1 trillion yuan, anywhere in its sentence
+# "长沙、株洲、湘潭三市…合计": a figure about the named places together, not about the last one named
+_GROUP = re.compile(r"合计|共计|总计|合共|总和|共达|共有|[两二三四五六七八九十]市|[两二三四五六七八九十]城(?!市群)")
+# "南京、无锡、常州分别为A、B、C": the i-th figure after 分别 is the i-th place of the list before it
+_RESPECTIVELY = "分别"
+_LIST_JOINT = re.compile(r"[、和与及,，]?")
 _COUNTED = re.compile(
     r"(?:城市)?(常住人口|人口|GDP|地区生产总值|经济总量)(?:超过|超|突破|逾|达到|达|过)(?:千万|1000万|万亿|1万亿)"
 )
@@ -193,6 +198,29 @@ def _value(number: str, mult: str | None) -> float:
     return float(Decimal(number) * _MULTIPLIER[mult])
 
 
+def _respective_places(
+    text: str, start: int, end: int, quantities: list[re.Match], found: list[tuple[int, int, Place]]
+) -> dict[int, Place] | None:
+    """Offset of each figure after 分别 in the sentence -> its place, when a list of as many places, joined
+    by 、和与及 and commas only, comes right before 分别 (its last place no further than 12 characters off)."""
+    at = text.find(_RESPECTIVELY, start, end)
+    if at < 0:
+        return None
+    figures = [
+        q.start()
+        for q in quantities
+        if at <= q.start() < end and not (q.end() < len(text) and text[q.end()] in "年月日号")
+    ]
+    listed = [m for m in found if start <= m[0] and m[1] <= at]
+    if len(figures) < 2 or len(listed) < len(figures) or at - listed[-1][1] > 12:
+        return None
+    listed = listed[-len(figures) :]
+    for (_, left_end, _), (right_start, _, _) in zip(listed, listed[1:], strict=False):
+        if not _LIST_JOINT.fullmatch(text, left_end, right_start):
+            return None
+    return {figure: place for figure, (_, _, place) in zip(figures, listed, strict=True)}
+
+
 def _clause_reading(unit_kind: str, clause: str) -> tuple[str | None, tuple[str, ...], bool]:
     """What the words before a quantity say, whatever came before them: the metric their keywords name
     (None: none does), the qualifiers in their last 8 characters, and whether their last 6 say it fell."""
@@ -242,6 +270,7 @@ def _paragraph_claims(
             s_index = bisect_right(sentence_starts, at) - 1
             start, end = sentences[s_index]
             previous, previous_end, sentence, rank = False, start, original[start:end].strip(), None
+            respective = _respective_places(text, start, end, quantities, found) if _RESPECTIVELY in text else None
         if match_end < length and text[match_end] in "年月日号":
             continue
         head, signed_number, rest, more, mult, more2, unit, high = match.groups()
@@ -291,17 +320,16 @@ def _paragraph_claims(
         if last >= 0 and (mention := found[last])[0] >= start:
             # the nearest place before the quantity in the scope, or, when the scope starts like a
             # continuation, the nearest one earlier in the sentence
-            if mention[0] >= scope_start or _INHERITS_SUBJECT.match(text[scope_start:at].strip()):
+            if mention[0] >= scope_start or _INHERITS_SUBJECT.match(text[scope_start:at].strip().lstrip("；;")):
                 entity = mention[2]
                 # "中部地区…占全国的比重为22.13%": the nation after 占 is a share's denominator, not its subject
-                if (
-                    metric == "share"
-                    and entity.entity_type == "nation"
-                    and text[mention[0] - 1 : mention[0]] == "占"
-                    and last
-                    and found[last - 1][0] >= start
-                ):
-                    entity = found[last - 1][2]
+                if metric == "share" and entity.entity_type == "nation" and text[mention[0] - 1 : mention[0]] == "占":
+                    # and with no place before 占 in the sentence, the subject is unnamed, not the nation
+                    entity = found[last - 1][2] if last and found[last - 1][0] >= start else None
+                elif last and found[last - 1][0] >= start and _GROUP.search(text, mention[1], at):
+                    entity = None  # several places together: no single place's figure
+        if respective and at in respective:
+            entity = respective[at]
         year_index = bisect_right(year_ends, at) - 1
         if year_index >= 0 and years[year_index][0] >= start:
             year = years[year_index][2]
