@@ -144,7 +144,7 @@ def test_cleaning_is_idempotent_on_its_own_output(text, html):
 def test_claims_of_any_text_quote_their_sentence(gazetteer, paragraphs):
     claims, mentions = claim_rows(paragraphs, gazetteer)
     for claim in claims:
-        original, sentence = claim[6], claim[-1]
+        original, sentence = claim[6], claim[12]  # the fields of Claim: sentence is the 13th
         assert original and original in sentence
     for index, start, end, _ in mentions:
         assert 0 <= start < end <= len(paragraphs[index])
