@@ -158,7 +158,7 @@ def test_paragraphs_dates_mentions_and_claims(odd):
     assert rows(odd["document_claims"], *columns + ["qualifier"]) == [
         ("g_utf16.txt", 0, "gdp", 1.2e12, None, "1.2万亿元", None, "420100", "约"),
         ("g_utf16.txt", 1, "growth", 3.0, 5.0, "3%—5%", None, "420100", "增长"),  # a range
-        ("h_bom.md", 0, "investment", 4e11, None, "4000亿元", 2019, "430100", None),  # 3000亿 has no unit
+        ("h_bom.md", 0, "investment", 3e11, 4e11, "3000亿—4000亿元", 2019, "430100", None),  # 亿 on both ends
         ("i_page.htm", 0, "gdp", 1.8e12, None, "1.8万亿元", 2023, "420100", None),
         ("i_page.htm", 1, "growth", 4.0, None, "4%", 2023, "420100", "增长"),
         ("j_gbk.TXT", 0, "gdp", 3.87e12, None, "3.87万亿元", 2020, "310000", None),

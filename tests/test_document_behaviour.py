@@ -91,8 +91,8 @@ def mentions_of(text: str, gazetteer) -> list[tuple]:
         (
             "投资3000亿—4000亿元，占全国比重约10%至12%，里程1,234.5公里。下降0.5个百分点",
             [
-                # 3000亿 has no unit of its own: only 4000亿元 is read, no range
-                (0, "investment", 400000000000.0, None, "yuan", "4000亿元", None, None, None),
+                # 亿 on both ends of a range, the unit only after its high end
+                (0, "investment", 300000000000.0, 400000000000.0, "yuan", "3000亿—4000亿元", None, None, None),
                 (0, "share", 10.0, 12.0, "percent", "10%至12%", None, None, "约"),  # 全国 after 占: not the subject
                 (0, "length", 1234.5, None, "km", "1,234.5公里", None, None, None),
                 (1, "growth", -0.5, None, "percentage_points", "0.5个百分点", None, None, "下降"),

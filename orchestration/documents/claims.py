@@ -30,16 +30,18 @@ _CHINESE_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 _CLAUSE_BREAK = re.compile(r"[，,、：:]")
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
+_UNITS = "元|人次|人|名|%|个百分点|公里|千米|个|家|座|艘|台|项|吨|标箱"
 _QUANTITY = re.compile(
     r"(?<![\dA-Za-z.+])(?P<sign>[-−])?(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<more>多|余)?(?P<mult>万亿|亿|万|千)?(?P<more2>多|余)?"
-    r"(?P<unit>元|人次|人|名|%|个百分点|公里|千米|个|家|座|艘|台|项|吨|标箱)"
-    r"(?:\s*[—–~～至到-]\s*(?P<high>\d+(?:\.\d+)?)(?P=mult)?(?P=unit))?"
+    # the low end of a range may leave out its unit when the multiplier is on both ends: 3000亿—4000亿元
+    rf"(?:(?P<unit>{_UNITS})|(?=\s*[—–~～至到-]\s*\d+(?:\.\d+)?(?P=mult)(?P<unit2>{_UNITS})))"
+    r"(?:\s*[—–~～至到-]\s*(?P<high>\d+(?:\.\d+)?)(?P=mult)?(?:(?P=unit)|(?P=unit2)))?"
 )
 # The same matches, found faster: a pattern that starts with a character class lets the regex engine
 # skip to the next sign or digit instead of trying the look-behind at every character. The first
 # character is the sign (then the number follows) or the number's first digit (then its rest follows);
 # the look-behind tests the character before it. The groups are (head, signed number, rest of an
-# unsigned number, more, mult, more2, unit, high).
+# unsigned number, more, mult, more2, unit, unit of a range's high end when the low end has none, high).
 _FAST_QUANTITY = re.compile(
     r"(?P<head>[-−\d])(?<![\dA-Za-z.+][-−\d])"
     r"(?:(?<=[-−])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)|(?<=\d)(?P<rest>\d*(?:,\d{3})*(?:\.\d+)?))"
@@ -273,7 +275,8 @@ def _paragraph_claims(
             respective = _respective_places(text, start, end, quantities, found) if _RESPECTIVELY in text else None
         if match_end < length and text[match_end] in "年月日号":
             continue
-        head, signed_number, rest, more, mult, more2, unit, high = match.groups()
+        head, signed_number, rest, more, mult, more2, unit, unit2, high = match.groups()
+        unit = unit or unit2
         if signed_number is None:
             sign, number = None, head + rest
         else:
