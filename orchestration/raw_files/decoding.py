@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +99,14 @@ def decode(data: bytes) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(data, "utf-16"), "utf-16"
+        text = _strict(data, "utf-16")
+        # UTF-16 reads almost any even number of bytes: a byte-order mark wins only when what follows is
+        # text, with no unassigned or private-use code point (the bytes of UTF-8 or GBK read as UTF-16
+        # give them); no other encoding reads the bytes of a byte-order mark, so such a file is refused
+        odd = _not_text(text)
+        if odd is not None:
+            raise DecodeError(f"undecodable bytes: a UTF-16 byte-order mark, but {odd}: not UTF-16 text")
+        return text, "utf-16"
     nul = data.find(b"\x00", 0, 4096)
     if nul >= 0:
         raise DecodeError(f"binary content: a NUL byte at offset {nul:,} and no UTF-16 byte-order mark")
@@ -109,6 +117,16 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             errors.append(f"{encoding} fails at byte {exc.start}")
     raise DecodeError("undecodable bytes: " + "; ".join(errors))
+
+
+def _not_text(text: str) -> str | None:
+    """The first unassigned or private-use code point of ``text`` and where it is, or None."""
+    odd = [char for char in set(text) if unicodedata.category(char) in ("Cn", "Co")]
+    if not odd:
+        return None
+    at = min(text.index(char) for char in odd)
+    kind = "unassigned" if unicodedata.category(text[at]) == "Cn" else "private-use"
+    return f"{kind} code point U+{ord(text[at]):04X} at character {at:,}"
 
 
 def _strict(data: bytes, encoding: str) -> str:
