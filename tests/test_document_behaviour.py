@@ -10,6 +10,7 @@ anchor finds what a full scan finds, and that a figure is the exact decimal prod
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -120,7 +121,7 @@ def mentions_of(text: str, gazetteer) -> list[tuple]:
         (
             "他说：超过100万人，逾20座城市，近50艘船，1.5万余人，3千多名。",
             [
-                (0, "people", 1000000.0, None, "persons", "100万人", None, None, "超过,超"),
+                (0, "people", 1000000.0, None, "persons", "100万人", None, None, "超过"),  # not 超过,超
                 (0, "count", 20.0, None, "count", "20座", None, None, "逾"),
                 (0, "count", 50.0, None, "count", "50艘", None, None, "近"),
                 (0, "people", 15000.0, None, "persons", "1.5万余人", None, None, "多"),
@@ -598,3 +599,11 @@ def test_a_pattern_tried_near_its_anchor_finds_what_a_full_scan_finds(text):
 def test_sentences_end_where_the_claims_module_says():
     sentences = [m.group() for m in _SENTENCE.finditer("。。一！二？三!四?五。六")]
     assert sentences == ["一！", "二？", "三!", "四?", "五。", "六"]  # terminators before the first: in none
+
+
+def test_a_negative_zero_is_zero(gazetteer):
+    claims, _ = extract_claims(["增速为-0%，与上年持平；比上年下降0个百分点。"], gazetteer)
+    assert [(c.value, math.copysign(1.0, c.value), c.original_text) for c in claims] == [
+        (0.0, 1.0, "-0%"),  # not −0.0
+        (0.0, 1.0, "0个百分点"),
+    ]

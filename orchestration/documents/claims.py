@@ -233,6 +233,8 @@ def _clause_reading(unit_kind: str, clause: str) -> tuple[str | None, tuple[str,
             break
     tail = clause[-8:]
     qualifiers = [q for q in QUALIFIERS if q in tail] if _QUALIFIER_CHAR.search(tail) else []
+    if len(qualifiers) > 1:  # 超 inside 超过 is the same word, not a second qualifier
+        qualifiers = [q for q in qualifiers if not any(q != other and q in other for other in qualifiers)]
     end = clause[-6:]
     return metric, tuple(qualifiers), "下降" in end or "回落" in end
 
@@ -313,9 +315,9 @@ def _paragraph_claims(
         if more or more2:
             qualifier = qualifier + ",多" if qualifier else "多"
         if sign or (fell and metric == "growth"):
-            value = -value
+            value = -value or 0.0  # -0 is 0, not −0.0
             if high is not None:
-                high = -high
+                high = -high or 0.0
         # a place named before the previous quantity of this clause belongs to that quantity
         scope_start = clause_start if clause_start > previous_end else previous_end
         entity = None
