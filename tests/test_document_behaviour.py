@@ -24,6 +24,7 @@ from orchestration.documents import cleaning
 from orchestration.documents.claims import _FAST_QUANTITY, _QUANTITY, _SENTENCE, claim_rows, extract_claims
 from orchestration.documents.cleaning import BOILERPLATE, clean_text, extract_metadata, normalise
 from orchestration.documents.places import load_gazetteer
+from orchestration.statistics.value_cells import read_value
 
 EXAMPLES = settings(
     max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -607,3 +608,17 @@ def test_a_negative_zero_is_zero(gazetteer):
         (0.0, 1.0, "-0%"),  # not −0.0
         (0.0, 1.0, "0个百分点"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "problem"),
+    [
+        ("30,133.86", 3013386000000.0, None),  # 上海市 2017 GDP, 亿元: commas between groups of three
+        ("1,0", None, "not a number: '1,0' (a comma that does not separate thousands)"),  # not 10
+        ("12,34", None, "not a number: '12,34' (a comma that does not separate thousands)"),
+    ],
+)
+def test_a_comma_in_a_statistics_value_cell_separates_thousands_or_the_cell_is_a_problem(cell, value, problem):
+    """A quoted value cell with a comma, read in 亿 (10^8) as the statistics loader reads it."""
+    _, _, found_problem, number = read_value(cell, 8)
+    assert (None if math.isnan(number) else number, found_problem) == (value, problem)

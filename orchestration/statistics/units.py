@@ -157,8 +157,16 @@ def split_label_unit(label: str) -> tuple[str, str | None]:
     return (match.group(1), match.group(2)) if match else (label, None)
 
 
+# Commas in a number are thousands separators only: 1,234,567.8, never 1,0 (which is not 10).
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
 def parse_number(text: str) -> Decimal:
-    cleaned = normalise_label(text).replace(",", "")
+    cleaned = normalise_label(text)
+    if "," in cleaned:
+        if not _THOUSANDS.fullmatch(cleaned):
+            raise ValueProblem(f"not a number: {text!r} (a comma that does not separate thousands)")
+        cleaned = cleaned.replace(",", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
