@@ -79,7 +79,7 @@ def mentions_of(text: str, gazetteer) -> list[tuple]:
                 # a semicolon joins clauses of one sentence: the clause after it, with no subject of its own, keeps
                 # the sentence's place
                 (0, "percent", 21.87, None, "percent", "21.87%", 2020, "430100", None),
-                (1, "count", 115.0, None, "count", "115家", None, "360100", None),  # 南昌路: see the mentions
+                (1, "count", 115.0, None, "count", "115家", None, None, None),  # 南昌路 is a street: see the mentions
             ],
         ),
         (
@@ -263,7 +263,9 @@ def test_a_claim_quotes_its_sentence_and_a_paragraph_inherits_nothing_from_the_o
         ("中部地区占全国的比重", [(0, 4, "中部地区", "central"), (5, 7, "全国", "100000")]),
         ("武汉大学", []),  # jieba cuts 武汉大学 as one word
         ("南京路步行街", []),
-        ("南昌路上有115家企业", [(0, 2, "南昌", "360100")]),  # jieba cuts 南昌/路上: kept
+        ("南昌路上有115家企业", []),  # a street, though jieba cuts 南昌/路上
+        ("天门山和天门市", [(4, 7, "天门市", "429006")]),  # 天门山 is a mountain (in 张家界), not 天门
+        ("武汉山东", [(0, 2, "武汉", "420100"), (2, 4, "山东", "370000")]),  # 山东 is a province, not a 武汉山
         ("没有地名", []),
     ],
 )

@@ -2,9 +2,10 @@
 
 An Aho–Corasick automaton over every name and alias finds candidates in one pass (leftmost-longest,
 so 长江三角洲城市群 wins over 长江三角洲 and 长沙市 over 长沙). A two-character short name followed by
-another Chinese character may be part of a longer word (南昌路, 天门山); only those hits are checked
-with jieba, whose user dictionary holds every place name, and kept when jieba cuts the name as a word
-of its own. jieba runs at about 1 MB/s, so it sees only these few windows, not whole documents.
+another Chinese character may be part of a longer word (南昌路, 天门山): one followed by 路, 街, 巷, 大道,
+山 or 湖 names a street, mountain or lake and is dropped; the other hits are checked with jieba, whose
+user dictionary holds every place name, and kept when jieba cuts the name as a word of its own. jieba
+runs at about 1 MB/s, so it sees only these few windows, not whole documents.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ _SUFFIX = re.compile(r"(壮族|回族|维吾尔)?(自治区|特别行政区)$|(�
 # Characters after a short name that cannot start a longer word with it.
 _SAFE_FOLLOWERS = set('市省的、，,。；;：:和与及等在是为有将从到对向以也都已正等（(“”"）)0123456789')
 _CJK_CHAR = re.compile(f"[{CJK}]")
+# A short name then one of these makes a street, mountain or lake of that name (南昌路, 天门山, 南京街),
+# not the city, whatever jieba cuts: 路 街 巷 大道 山 湖, but not 山东, 山西, 湖北, 湖南 (the provinces).
+_PROPER_NOUN_AFTER = re.compile(r"(?:路|街|巷|大道|山(?![东西])|湖(?![北南]))")
 # names of a gazetteer -> (jieba tokenizer, its decisions: (window, offset, length) -> keeps)
 _JIEBA: dict[tuple[str, ...], tuple[object, dict]] = {}
 _MAX_TOKENIZERS = 2
@@ -117,6 +121,8 @@ class Gazetteer:
                 # same window recurs across repeated paragraphs and documents, so each is cut once)
                 following = text[end : end + 1]
                 if following and following not in _SAFE_FOLLOWERS and _CJK_CHAR.match(following):
+                    if _PROPER_NOUN_AFTER.match(text, end):
+                        continue
                     before = max(0, start - 2)
                     if not self._cut_keeps(text[before : end + 3], start - before, end - start):
                         continue
