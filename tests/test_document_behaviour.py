@@ -624,3 +624,19 @@ def test_a_comma_in_a_statistics_value_cell_separates_thousands_or_the_cell_is_a
     """A quoted value cell with a comma, read in 亿 (10^8) as the statistics loader reads it."""
     _, _, found_problem, number = read_value(cell, 8)
     assert (None if math.isnan(number) else number, found_problem) == (value, problem)
+
+
+def test_a_short_title_with_only_a_list_comma_or_colon_is_a_paragraph_of_its_own(gazetteer):
+    """Not glued to the sentence after it: a title's 湘潭 is no subject of the figure that follows."""
+    cleaned = clean_text(
+        "长沙、株洲、湘潭三市经济观察\n2017年长沙、株洲、湘潭三市地区生产总值合计约1.5万亿元。\n同志们：\n\n今天，"
+    )
+    assert cleaned.paragraphs == [
+        "长沙、株洲、湘潭三市经济观察",
+        "2017年长沙、株洲、湘潭三市地区生产总值合计约1.5万亿元。",
+        "同志们：",
+        "今天，",
+    ]
+    assert claims_of(cleaned.paragraphs, gazetteer) == [
+        (0, "gdp", 1.5e12, None, "yuan", "1.5万亿元", 2017, None, "约"),
+    ]

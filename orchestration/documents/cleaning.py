@@ -293,8 +293,8 @@ def _continues(previous: str, line: str) -> bool:
     # a heading, or a bracketed note such as "(2021年5月23日，由…)", starts a paragraph of its own
     if ends_sentence(previous) or _HEADING.match(line) or _HEADING.match(previous) or line.startswith(("(", "（")):
         return False
-    # body text, not a title or byline: titles carry no commas
-    return bool(_CLAUSE_PUNCT.search(previous)) and not _is_byline(previous)
+    # body text, not a title or byline: titles carry no commas (a short one may hold 、 or ：, not ， or ；)
+    return bool(re.search("[，；]" if len(previous) < 30 else _CLAUSE_PUNCT, previous)) and not _is_byline(previous)
 
 
 def _is_byline(line: str) -> bool:
